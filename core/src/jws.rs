@@ -1,0 +1,550 @@
+//! Strict compact JWS (HMAC) verification.
+//!
+//! Order of work, so that a forged token costs no more than a good one: split into exactly
+//! three non-empty segments of the base64url alphabet, strict base64url-decode the header,
+//! parse it (strict JSON object), check `alg` against the allowed set and refuse `crit`; then
+//! compute the HMAC of `header.claims` with every configured key (precomputed keyed state,
+//! cloned per request) and compare in constant time; only a token whose signature verifies
+//! gets its claims decoded and parsed; then the time claims are checked.
+
+use std::fmt;
+
+use hmac::digest::KeyInit;
+use hmac::{Hmac, Mac};
+use serde_json::{Map, Number, Value};
+use sha2::{Sha256, Sha384, Sha512};
+use subtle::{Choice, ConstantTimeEq};
+
+use crate::{b64, json, Refusal};
+
+/// The longest token looked at, in bytes; a longer one is [`Refusal::Malformed`].
+pub const MAX_TOKEN_LEN: usize = 16 * 1024;
+
+/// An HMAC algorithm of RFC 7518 §3.2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Algorithm {
+    /// HMAC with SHA-256.
+    HS256,
+    /// HMAC with SHA-384.
+    HS384,
+    /// HMAC with SHA-512.
+    HS512,
+}
+
+impl Algorithm {
+    /// Parses an algorithm name, exactly as written (`HS256`, not `hs256`).
+    pub fn from_name(name: &[u8]) -> Option<Algorithm> {
+        match name {
+            b"HS256" => Some(Algorithm::HS256),
+            b"HS384" => Some(Algorithm::HS384),
+            b"HS512" => Some(Algorithm::HS512),
+            _ => None,
+        }
+    }
+
+    /// The name as written in a JOSE header.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::HS256 => "HS256",
+            Algorithm::HS384 => "HS384",
+            Algorithm::HS512 => "HS512",
+        }
+    }
+
+    /// The length of the MAC (and of the decoded signature), in bytes.
+    pub const fn mac_len(self) -> usize {
+        match self {
+            Algorithm::HS256 => 32,
+            Algorithm::HS384 => 48,
+            Algorithm::HS512 => 64,
+        }
+    }
+}
+
+/// A set of allowed algorithms.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AlgorithmSet(u8);
+
+impl AlgorithmSet {
+    /// No algorithm.
+    pub const fn empty() -> Self {
+        AlgorithmSet(0)
+    }
+    /// The default of `onlyoffice_jwt_algorithms`: HS256.
+    pub const fn default_set() -> Self {
+        AlgorithmSet(1)
+    }
+    /// Adds an algorithm.
+    pub fn insert(&mut self, alg: Algorithm) {
+        self.0 |= Self::bit(alg);
+    }
+    /// Whether the algorithm is allowed.
+    pub fn contains(self, alg: Algorithm) -> bool {
+        self.0 & Self::bit(alg) != 0
+    }
+    /// Whether no algorithm is allowed.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    const fn bit(alg: Algorithm) -> u8 {
+        match alg {
+            Algorithm::HS256 => 1,
+            Algorithm::HS384 => 2,
+            Algorithm::HS512 => 4,
+        }
+    }
+}
+
+/// One secret, with the HMAC keyed states precomputed at configuration time.
+///
+/// The secret itself is not kept, only the inner and outer keyed hash states; `Debug` prints
+/// nothing about either.
+#[derive(Clone)]
+pub struct Key {
+    // `None` only if the hmac crate ever refused a key length (it accepts any today): such a
+    // key then verifies nothing, which fails closed.
+    hs256: Option<Hmac<Sha256>>,
+    hs384: Option<Hmac<Sha384>>,
+    hs512: Option<Hmac<Sha512>>,
+}
+
+impl Key {
+    /// Precomputes the keyed states of `secret` (any length, even empty) for all three
+    /// algorithms.
+    pub fn new(secret: &[u8]) -> Key {
+        Key {
+            hs256: KeyInit::new_from_slice(secret).ok(),
+            hs384: KeyInit::new_from_slice(secret).ok(),
+            hs512: KeyInit::new_from_slice(secret).ok(),
+        }
+    }
+
+    /// Whether this key's MAC of `input` under `alg` equals `signature`, in constant time
+    /// (for a given `signature` length).
+    fn matches(&self, alg: Algorithm, input: &[u8], signature: &[u8]) -> Choice {
+        match alg {
+            Algorithm::HS256 => mac_matches(self.hs256.as_ref(), input, signature),
+            Algorithm::HS384 => mac_matches(self.hs384.as_ref(), input, signature),
+            Algorithm::HS512 => mac_matches(self.hs512.as_ref(), input, signature),
+        }
+    }
+
+    /// The MAC of `input` under `alg`, unpadded-base64url-encoded: the signature segment a
+    /// token with signing input `input` needs. For tests and tools.
+    pub fn sign(&self, alg: Algorithm, input: &[u8]) -> Option<String> {
+        match alg {
+            Algorithm::HS256 => mac_of(self.hs256.as_ref(), input),
+            Algorithm::HS384 => mac_of(self.hs384.as_ref(), input),
+            Algorithm::HS512 => mac_of(self.hs512.as_ref(), input),
+        }
+        .map(|mac| b64::encode(&mac))
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Key { .. }")
+    }
+}
+
+/// Clones the keyed state, feeds `input` and compares the tag with `signature`.
+fn mac_matches<M: Mac + Clone>(state: Option<&M>, input: &[u8], signature: &[u8]) -> Choice {
+    match state {
+        Some(state) => {
+            let mut mac = state.clone();
+            mac.update(input);
+            mac.finalize().into_bytes().as_slice().ct_eq(signature)
+        }
+        None => Choice::from(0),
+    }
+}
+
+fn mac_of<M: Mac + Clone>(state: Option<&M>, input: &[u8]) -> Option<Vec<u8>> {
+    let mut mac = state?.clone();
+    mac.update(input);
+    Some(mac.finalize().into_bytes().to_vec())
+}
+
+/// Everything the verification of one location needs; built at configuration time.
+pub struct Verifier {
+    /// The secrets, any of which verifies (rotation).
+    pub keys: std::rc::Rc<[Key]>,
+    /// The allowed `alg` values.
+    pub algorithms: AlgorithmSet,
+    /// seconds
+    pub leeway: i64,
+    /// Refuse a token without `exp` (as [`Refusal::Expired`]).
+    pub require_exp: bool,
+}
+
+/// A verified token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    /// The JOSE header.
+    pub header: Map<String, Value>,
+    /// The claims, exactly as signed.
+    pub claims: Map<String, Value>,
+}
+
+impl Verified {
+    /// A claim: top level first, else under an object `payload`.
+    pub fn claim(&self, name: &str) -> Option<&Value> {
+        self.claims.get(name).or_else(|| {
+            self.claims
+                .get("payload")
+                .and_then(Value::as_object)
+                .and_then(|payload| payload.get(name))
+        })
+    }
+}
+
+/// A compact JWS whose signature verified, before anything is known about its payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignedPayload {
+    /// The JOSE header.
+    pub header: Map<String, Value>,
+    /// The algorithm the header named (allowed, and the one that verified).
+    pub algorithm: Algorithm,
+    /// The decoded payload octets (for a JWT: the claims' JSON text).
+    pub payload: Vec<u8>,
+}
+
+/// The three segments of a compact JWS and the signing input they make.
+struct Segments<'a> {
+    header: &'a [u8],
+    claims: &'a [u8],
+    signature: &'a [u8],
+    /// `header.claims`, exactly as it appears in the token.
+    signing_input: &'a [u8],
+}
+
+impl<'a> Segments<'a> {
+    /// Step 1: exactly three non-empty segments of base64url characters, at most
+    /// [`MAX_TOKEN_LEN`] bytes in all.
+    fn split(token: &'a [u8]) -> Result<Segments<'a>, Refusal> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(Refusal::Malformed);
+        }
+        let mut parts = token.split(|b| *b == b'.');
+        let (Some(header), Some(claims), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(Refusal::Malformed);
+        };
+        let well_formed = |s: &[u8]| !s.is_empty() && s.iter().all(|b| b64::is_alphabet(*b));
+        if !(well_formed(header) && well_formed(claims) && well_formed(signature)) {
+            return Err(Refusal::Malformed);
+        }
+        let signing_input = token
+            .get(..header.len() + 1 + claims.len())
+            .ok_or(Refusal::Malformed)?;
+        Ok(Segments {
+            header,
+            claims,
+            signature,
+            signing_input,
+        })
+    }
+}
+
+impl Verifier {
+    /// Verifies a compact JWS at time `now` (seconds since the epoch).
+    pub fn verify(&self, token: &[u8], now: i64) -> Result<Verified, Refusal> {
+        let signed = self.verify_signature(token)?;
+        let claims = json::parse_object(&signed.payload).map_err(|_| Refusal::Malformed)?;
+        self.check_times(&claims, now)?;
+        Ok(Verified {
+            header: signed.header,
+            claims,
+        })
+    }
+
+    /// Steps 1 to 4 of [`Verifier::verify`]: the token's form, its header, its algorithm and
+    /// its signature, but nothing about the payload (which a JWS need not make JSON).
+    pub fn verify_signature(&self, token: &[u8]) -> Result<SignedPayload, Refusal> {
+        let segments = Segments::split(token)?;
+        let header = decode_header(segments.header)?;
+        let algorithm = self.algorithm_of(&header)?;
+        self.check_signature(algorithm, &segments)?;
+        let payload = b64::decode(segments.claims).ok_or(Refusal::Malformed)?;
+        Ok(SignedPayload {
+            header,
+            algorithm,
+            payload,
+        })
+    }
+
+    /// Step 3: `alg` a string naming an allowed algorithm, and no `crit`. Nothing else of the
+    /// header (`kid`, `jwk`, `jku`, `x5u`, `x5c`, ...) is looked at.
+    fn algorithm_of(&self, header: &Map<String, Value>) -> Result<Algorithm, Refusal> {
+        if header.contains_key("crit") {
+            return Err(Refusal::Algorithm);
+        }
+        let name = header
+            .get("alg")
+            .and_then(Value::as_str)
+            .ok_or(Refusal::Algorithm)?;
+        match Algorithm::from_name(name.as_bytes()) {
+            Some(alg) if self.algorithms.contains(alg) => Ok(alg),
+            _ => Err(Refusal::Algorithm),
+        }
+    }
+
+    /// Step 4: the decoded signature has the algorithm's MAC length and some key's MAC of the
+    /// signing input equals it. Every key is tried (no early exit) and compared in constant
+    /// time.
+    fn check_signature(&self, alg: Algorithm, segments: &Segments<'_>) -> Result<(), Refusal> {
+        if segments.signature.len() != b64::encoded_len(alg.mac_len()) {
+            return Err(Refusal::Signature);
+        }
+        let mut buf = [0u8; 96];
+        let len = b64::decode_to_slice(segments.signature, &mut buf).ok_or(Refusal::Signature)?;
+        let signature = buf.get(..len).ok_or(Refusal::Signature)?;
+        if signature.len() != alg.mac_len() {
+            return Err(Refusal::Signature);
+        }
+        let mut ok = Choice::from(0);
+        for key in self.keys.iter() {
+            ok |= key.matches(alg, segments.signing_input, signature);
+        }
+        if bool::from(ok) {
+            Ok(())
+        } else {
+            Err(Refusal::Signature)
+        }
+    }
+
+    /// Step 6: `exp`, `nbf` and `iat` are numbers when present, and `now` lies within them
+    /// give or take the leeway.
+    fn check_times(&self, claims: &Map<String, Value>, now: i64) -> Result<(), Refusal> {
+        let exp = time_claim(claims, "exp")?;
+        let nbf = time_claim(claims, "nbf")?;
+        let iat = time_claim(claims, "iat")?;
+        let now = i128::from(now);
+        let leeway = i128::from(self.leeway);
+        match exp {
+            // expired when now >= exp + leeway
+            Some(exp) if exp.reached_at(now - leeway) => return Err(Refusal::Expired),
+            None if self.require_exp => return Err(Refusal::Expired),
+            _ => {}
+        }
+        for not_before in [nbf, iat].into_iter().flatten() {
+            // not yet valid when now + leeway < nbf (or iat)
+            if !not_before.reached_at(now + leeway) {
+                return Err(Refusal::NotYetValid);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Step 2: strict base64url, strict JSON, an object.
+fn decode_header(segment: &[u8]) -> Result<Map<String, Value>, Refusal> {
+    let bytes = b64::decode(segment).ok_or(Refusal::Malformed)?;
+    json::parse_object(&bytes).map_err(|_| Refusal::Malformed)
+}
+
+/// A NumericDate (RFC 7519 §2): integers kept exact, fractions as `f64`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum NumericDate {
+    Int(i128),
+    Float(f64),
+}
+
+impl NumericDate {
+    /// `t >= self`. JSON numbers are finite, so nothing is NaN and huge values compare
+    /// without overflow.
+    fn reached_at(self, t: i128) -> bool {
+        match self {
+            NumericDate::Int(date) => t >= date,
+            NumericDate::Float(date) => (t as f64) >= date,
+        }
+    }
+}
+
+/// A NumericDate claim: absent, or a JSON number (anything else is malformed).
+fn time_claim(claims: &Map<String, Value>, name: &str) -> Result<Option<NumericDate>, Refusal> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::Number(n)) => numeric_date(n).map(Some).ok_or(Refusal::Malformed),
+        Some(_) => Err(Refusal::Malformed),
+    }
+}
+
+fn numeric_date(n: &Number) -> Option<NumericDate> {
+    if let Some(i) = n.as_i64() {
+        Some(NumericDate::Int(i128::from(i)))
+    } else if let Some(u) = n.as_u64() {
+        Some(NumericDate::Int(i128::from(u)))
+    } else {
+        n.as_f64().filter(|f| f.is_finite()).map(NumericDate::Float)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::rc::Rc;
+
+    fn verifier(secret: &[u8], leeway: i64, require_exp: bool) -> Verifier {
+        let mut algorithms = AlgorithmSet::empty();
+        for alg in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
+            algorithms.insert(alg);
+        }
+        Verifier {
+            keys: Rc::from(vec![Key::new(secret)]),
+            algorithms,
+            leeway,
+            require_exp,
+        }
+    }
+
+    fn token(alg: Algorithm, header: &str, claims: &str, secret: &[u8]) -> String {
+        let input = format!(
+            "{}.{}",
+            b64::encode(header.as_bytes()),
+            b64::encode(claims.as_bytes())
+        );
+        let sig = Key::new(secret)
+            .sign(alg, input.as_bytes())
+            .unwrap_or_default();
+        format!("{input}.{sig}")
+    }
+
+    #[test]
+    fn algorithm_names() {
+        for alg in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
+            assert_eq!(Algorithm::from_name(alg.name().as_bytes()), Some(alg));
+        }
+        for name in [&b"hs256"[..], b"none", b"RS256", b"HS256 ", b"", b"HS1024"] {
+            assert_eq!(Algorithm::from_name(name), None);
+        }
+        assert_eq!(Algorithm::HS384.mac_len(), 48);
+    }
+
+    #[test]
+    fn algorithm_set() {
+        let mut set = AlgorithmSet::empty();
+        assert!(set.is_empty());
+        set.insert(Algorithm::HS512);
+        assert!(set.contains(Algorithm::HS512));
+        assert!(!set.contains(Algorithm::HS256));
+        assert!(AlgorithmSet::default_set().contains(Algorithm::HS256));
+        assert!(!AlgorithmSet::default_set().contains(Algorithm::HS384));
+    }
+
+    #[test]
+    fn key_debug_hides_everything() {
+        let text = format!("{:?}", Key::new(b"super-secret-value"));
+        assert_eq!(text, "Key { .. }");
+    }
+
+    #[test]
+    fn rfc7515_appendix_a1_signature() {
+        // RFC 7515 A.1: the HS256 example, with its exact header bytes (CRLF inside).
+        let k = b64::decode(
+            b"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow",
+        )
+        .unwrap_or_default();
+        let token = b"eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let v = Verifier {
+            keys: Rc::from(vec![Key::new(&k)]),
+            algorithms: AlgorithmSet::default_set(),
+            leeway: 0,
+            require_exp: true,
+        };
+        let ok = v
+            .verify(token, 1_300_819_379)
+            .map(|t| t.claims.get("iss").cloned());
+        assert_eq!(ok, Ok(Some(Value::from("joe"))));
+        assert_eq!(v.verify(token, 1_300_819_380), Err(Refusal::Expired));
+    }
+
+    #[test]
+    fn segments() {
+        let v = verifier(b"k", 0, false);
+        for bad in [
+            &b""[..],
+            b".",
+            b"..",
+            b"a.b",
+            b"a.b.c.d",
+            b"a..c",
+            b".b.c",
+            b"a.b.",
+            b"a.b.c d",
+            b"a.b.c=",
+            b"a+.b.c",
+        ] {
+            assert_eq!(v.verify(bad, 0).err(), Some(Refusal::Malformed), "{bad:?}");
+        }
+        let long = vec![b'a'; MAX_TOKEN_LEN + 1];
+        assert_eq!(v.verify(&long, 0).err(), Some(Refusal::Malformed));
+    }
+
+    #[test]
+    fn verifies_each_algorithm() {
+        let v = verifier(b"secret", 0, false);
+        for alg in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
+            let header = format!(r#"{{"alg":"{}"}}"#, alg.name());
+            let t = token(alg, &header, r#"{"a":1}"#, b"secret");
+            let verified = v.verify(t.as_bytes(), 0);
+            assert_eq!(
+                verified.map(|v| v.claims.get("a").cloned()),
+                Ok(Some(Value::from(1)))
+            );
+        }
+    }
+
+    #[test]
+    fn signature_length_must_fit_algorithm() {
+        let v = verifier(b"secret", 0, false);
+        // An HS512 MAC under an HS256 header.
+        let t = token(Algorithm::HS512, r#"{"alg":"HS256"}"#, "{}", b"secret");
+        assert_eq!(v.verify(t.as_bytes(), 0), Err(Refusal::Signature));
+        // A truncated HS256 MAC.
+        let t = token(Algorithm::HS256, r#"{"alg":"HS256"}"#, "{}", b"secret");
+        assert_eq!(
+            v.verify(&t.as_bytes()[..t.len() - 4], 0),
+            Err(Refusal::Signature)
+        );
+    }
+
+    #[test]
+    fn claim_lookup() {
+        let verified = Verified {
+            header: Map::new(),
+            claims: serde_json::from_str(r#"{"a":1,"payload":{"a":2,"b":3}}"#).unwrap_or_default(),
+        };
+        assert_eq!(verified.claim("a"), Some(&Value::from(1)));
+        assert_eq!(verified.claim("b"), Some(&Value::from(3)));
+        assert_eq!(verified.claim("c"), None);
+        let not_object = Verified {
+            header: Map::new(),
+            claims: serde_json::from_str(r#"{"payload":"x"}"#).unwrap_or_default(),
+        };
+        assert_eq!(not_object.claim("x"), None);
+    }
+
+    #[test]
+    fn numeric_dates() {
+        let date = |text: &str| {
+            serde_json::from_str::<Number>(text)
+                .ok()
+                .and_then(|n| numeric_date(&n))
+        };
+        assert_eq!(date("10"), Some(NumericDate::Int(10)));
+        assert_eq!(date("-10"), Some(NumericDate::Int(-10)));
+        assert_eq!(
+            date("18446744073709551615"),
+            Some(NumericDate::Int(18_446_744_073_709_551_615))
+        );
+        assert_eq!(date("10.5"), Some(NumericDate::Float(10.5)));
+        assert!(NumericDate::Int(10).reached_at(10));
+        assert!(!NumericDate::Int(10).reached_at(9));
+        assert!(NumericDate::Float(9.5).reached_at(10));
+        assert!(!NumericDate::Float(10.5).reached_at(10));
+        assert!(!NumericDate::Float(1e300).reached_at(i128::from(i64::MAX)));
+        assert!(NumericDate::Float(-1e300).reached_at(i128::from(i64::MIN)));
+    }
+}

@@ -1,0 +1,18 @@
+//! JWT verification and the ONLYOFFICE request policy of ngx-onlyoffice-jwt.
+//!
+//! Nothing here knows nginx: the module's glue (`src/` of the parent crate) collects the
+//! request's pieces into a [`policy::RequestParts`], calls [`policy::check`], and turns the
+//! [`Refusal`] it may get into a status, a `WWW-Authenticate` header and a log line.
+//! Keeping it free of nginx symbols lets `cargo test -p onlyoffice-jwt-core` run it directly.
+
+pub mod b64;
+pub mod error;
+pub mod json;
+pub mod jws;
+pub mod policy;
+pub mod profile;
+
+pub use error::Refusal;
+pub use jws::{Algorithm, AlgorithmSet, Key, Verified, Verifier};
+pub use policy::{check, Accepted, RequestParts};
+pub use profile::Profile;

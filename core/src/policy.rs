@@ -1,0 +1,655 @@
+//! Where each profile finds its token and what the verified claims must hold.
+//!
+//! The token sources mirror the Document Server's `getRequestParams`: a JSON body's truthy
+//! `token` member, else (for a body that is not JSON, or no body) the `token` query argument,
+//! else the `Bearer` header. Unlike the Document Server, a header token sent next to that
+//! primary token is verified and checked too: a request carrying any bad token is refused.
+
+use serde_json::{Map, Value};
+
+use crate::jws::{Verified, Verifier};
+use crate::{json, Profile, Refusal};
+
+/// The pieces of a request the policy looks at, collected by the nginx glue.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RequestParts<'a> {
+    /// `onlyoffice_jwt_token`'s value, when that directive is set (only `bearer` uses it;
+    /// an empty value is "no token").
+    pub token_override: Option<&'a [u8]>,
+    /// The values of every request header named by `onlyoffice_jwt_header`, in order.
+    pub header_values: &'a [&'a [u8]],
+    /// The raw query string (`$args`), without the `?`.
+    pub args: &'a [u8],
+    /// The whole request body, for the profiles that read it; `None` when there is none.
+    pub body: Option<&'a [u8]>,
+    /// The request target as the client sent it (`$request_uri`), for `download`.
+    pub request_uri: &'a [u8],
+}
+
+/// What an accepted request carries on to the variables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accepted {
+    /// The token the profile treats as authoritative (the body token when there is one).
+    pub token: Verified,
+}
+
+/// Checks a request against a concrete profile (`bearer`, `command`, `convert`, `builder`,
+/// `callback` or `download`; not `off` nor `documentserver`, which the caller resolves first
+/// with [`classify_path`]). Given `off` or `documentserver` anyway, it fails closed with
+/// [`Refusal::Claims`].
+pub fn check(
+    profile: Profile,
+    parts: &RequestParts<'_>,
+    verifier: &Verifier,
+    now: i64,
+) -> Result<Accepted, Refusal> {
+    match profile {
+        Profile::Bearer => check_bearer(parts, verifier, now),
+        Profile::Download => check_download(parts, verifier, now),
+        Profile::Command | Profile::Convert | Profile::Builder | Profile::Callback => {
+            check_body_profile(profile, parts, verifier, now)
+        }
+        Profile::Off | Profile::DocumentServer => Err(Refusal::Claims),
+    }
+}
+
+/// `documentserver` path classification; see [`Profile::classify_documentserver_path`].
+///
+/// `path` is split on `/` (empty segments ignored) and compared case-insensitively: a last
+/// segment `command` or `CommandService.ashx` is `command`, `converter` or
+/// `ConvertService.ashx` is `convert`, `docbuilder` is `builder`, whatever comes before it
+/// (a `/<version>-<build>/` prefix, a sub-path deployment, ...). Every other path is `None`.
+pub fn classify_path(path: &[u8]) -> Option<Profile> {
+    let last = path.split(|b| *b == b'/').rfind(|s| !s.is_empty())?;
+    let is = |name: &str| last.eq_ignore_ascii_case(name.as_bytes());
+    if is("command") || is("commandservice.ashx") {
+        Some(Profile::Command)
+    } else if is("converter") || is("convertservice.ashx") {
+        Some(Profile::Convert)
+    } else if is("docbuilder") {
+        Some(Profile::Builder)
+    } else {
+        None
+    }
+}
+
+/// The token of a `Bearer <jwt>` header value: the scheme word matched case-insensitively,
+/// then one or more spaces; `None` for another scheme or an empty token.
+///
+/// Spaces and tabs after the scheme and at the end are skipped. A value with a space inside
+/// the token (`Bearer a b`) gives the whole rest, which then fails verification as
+/// malformed rather than being cut silently.
+pub fn bearer_token(value: &[u8]) -> Option<&[u8]> {
+    const SCHEME: &[u8] = b"Bearer";
+    let scheme = value.get(..SCHEME.len())?;
+    let rest = value.get(SCHEME.len()..)?;
+    if !scheme.eq_ignore_ascii_case(SCHEME) || !rest.first().copied().is_some_and(is_blank) {
+        return None;
+    }
+    let start = rest.iter().position(|b| !is_blank(*b))?;
+    let end = rest.iter().rposition(|b| !is_blank(*b))?;
+    rest.get(start..=end)
+}
+
+fn is_blank(byte: u8) -> bool {
+    byte == b' ' || byte == b'\t'
+}
+
+/// The header token: none without a header or for another scheme; two headers are
+/// ambiguous.
+fn header_token<'a>(parts: &RequestParts<'a>) -> Result<Option<&'a [u8]>, Refusal> {
+    match parts.header_values {
+        [] => Ok(None),
+        [value] => Ok(bearer_token(value)),
+        _ => Err(Refusal::Malformed),
+    }
+}
+
+/// `bearer`: `onlyoffice_jwt_token` if set, else the header; nothing beyond verification.
+fn check_bearer(
+    parts: &RequestParts<'_>,
+    verifier: &Verifier,
+    now: i64,
+) -> Result<Accepted, Refusal> {
+    let token = match parts.token_override {
+        Some([]) => return Err(Refusal::Missing),
+        Some(token) => token,
+        None => header_token(parts)?.ok_or(Refusal::Missing)?,
+    };
+    Ok(Accepted {
+        token: verifier.verify(token, now)?,
+    })
+}
+
+/// `download`: the header token, whose `payload.url` has the request's path and query.
+fn check_download(
+    parts: &RequestParts<'_>,
+    verifier: &Verifier,
+    now: i64,
+) -> Result<Accepted, Refusal> {
+    let token = header_token(parts)?.ok_or(Refusal::Missing)?;
+    let verified = verifier.verify(token, now)?;
+    let url = verified
+        .claims
+        .get("payload")
+        .and_then(Value::as_object)
+        .and_then(|payload| payload.get("url"))
+        .and_then(Value::as_str)
+        .ok_or(Refusal::Claims)?;
+    if Target::of(url.as_bytes()) != Target::of(parts.request_uri) {
+        return Err(Refusal::Claims);
+    }
+    Ok(Accepted { token: verified })
+}
+
+/// The path and query of a URL or request target, percent-decoded, for comparison.
+#[derive(Debug, PartialEq, Eq)]
+struct Target {
+    path: Vec<u8>,
+    query: Vec<u8>,
+}
+
+impl Target {
+    /// Drops `scheme://authority` and `#fragment`; an empty path is `/`, an absent query is
+    /// empty; `%XX` is decoded in each part separately (`+` is kept).
+    fn of(url: &[u8]) -> Target {
+        let rest = strip_scheme_and_authority(url);
+        let rest = match rest.iter().position(|b| *b == b'#') {
+            Some(i) => rest.get(..i).unwrap_or_default(),
+            None => rest,
+        };
+        let (path, query) = match rest.iter().position(|b| *b == b'?') {
+            Some(i) => (
+                rest.get(..i).unwrap_or_default(),
+                rest.get(i + 1..).unwrap_or_default(),
+            ),
+            None => (rest, &b""[..]),
+        };
+        let path = if path.is_empty() { &b"/"[..] } else { path };
+        Target {
+            path: percent_decode(path, false),
+            query: percent_decode(query, false),
+        }
+    }
+}
+
+/// `scheme://authority` (scheme: letters, digits, `+ - .`; authority: up to the next `/`,
+/// `?` or `#`) removed from the front of `url`, if it is there.
+fn strip_scheme_and_authority(url: &[u8]) -> &[u8] {
+    let Some(colon) = url.iter().position(|b| *b == b':') else {
+        return url;
+    };
+    let (scheme, rest) = url.split_at(colon);
+    let is_scheme_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.');
+    let Some(after) = rest.strip_prefix(b"://") else {
+        return url;
+    };
+    if scheme.is_empty() || !scheme.iter().all(is_scheme_byte) {
+        return url;
+    }
+    let end = after
+        .iter()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(after.len());
+    after.get(end..).unwrap_or_default()
+}
+
+/// Decodes `%XX` (invalid sequences are kept as they are); `+` becomes a space only when
+/// `plus_as_space`.
+fn percent_decode(input: &[u8], plus_as_space: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+        let hex = match (b, input.get(i + 1), input.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) => hex_value(h).zip(hex_value(l)),
+            _ => None,
+        };
+        match hex {
+            Some((h, l)) => {
+                out.push((h << 4) | l);
+                i += 3;
+            }
+            None => {
+                out.push(if plus_as_space && b == b'+' { b' ' } else { b });
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// What the body is, as far as finding a token goes.
+#[derive(Debug, PartialEq)]
+enum Body {
+    /// No body, or only whitespace.
+    None,
+    /// A body that does not start like JSON (a raw docbuilder script, a form, ...).
+    NotJson,
+    /// Strict JSON (an object or any other value).
+    Json(Value),
+}
+
+/// Classifies the body; a body that starts like JSON but is not strict JSON is
+/// [`Refusal::BadBody`] (the Document Server's own parser might read it differently).
+fn classify_body(body: Option<&[u8]>) -> Result<Body, Refusal> {
+    let Some(body) = body.filter(|b| !b.iter().all(|c| json::is_whitespace(*c))) else {
+        return Ok(Body::None);
+    };
+    if !json::looks_like_json(body) {
+        return Ok(Body::NotJson);
+    }
+    json::parse(body)
+        .map(Body::Json)
+        .map_err(|_| Refusal::BadBody)
+}
+
+/// A JSON body's `token` member, as the Document Server's `if (params.token)` reads it:
+/// a non-empty string is the token; `null`, `false`, `0`, `""` or no member is no token;
+/// any other (truthy) value cannot be a JWT and is malformed.
+fn body_token(body: &Value) -> Result<Option<&str>, Refusal> {
+    let Some(object) = body.as_object() else {
+        return Ok(None);
+    };
+    match object.get("token") {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Value::Number(n)) if n.as_f64() == Some(0.0) => Ok(None),
+        Some(_) => Err(Refusal::Malformed),
+    }
+}
+
+/// The `token` query argument, percent-decoded: none, one (empty is none) or ambiguous.
+fn query_token(args: &[u8]) -> Result<Option<Vec<u8>>, Refusal> {
+    let mut found = None;
+    for pair in args.split(|b| *b == b'&') {
+        let (name, value) = match pair.iter().position(|b| *b == b'=') {
+            Some(i) => (
+                pair.get(..i).unwrap_or_default(),
+                pair.get(i + 1..).unwrap_or_default(),
+            ),
+            None => (pair, &b""[..]),
+        };
+        if percent_decode(name, true) != b"token" {
+            continue;
+        }
+        if found.is_some() {
+            return Err(Refusal::Malformed);
+        }
+        found = Some(value);
+    }
+    Ok(found
+        .map(|value| percent_decode(value, true))
+        .filter(|value| !value.is_empty()))
+}
+
+/// Where a token came from; a callback compares a header token's `payload` with the body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Body,
+    Query,
+    Header,
+}
+
+/// `command`, `convert`, `builder` and `callback`: find the primary token (and a header
+/// token besides it), verify both, and check the claims of both.
+fn check_body_profile(
+    profile: Profile,
+    parts: &RequestParts<'_>,
+    verifier: &Verifier,
+    now: i64,
+) -> Result<Accepted, Refusal> {
+    let body = classify_body(parts.body)?;
+    if profile == Profile::Builder && body == Body::NotJson {
+        // The Document Server would run this script unsigned, whatever token comes with it.
+        return Err(Refusal::BadBody);
+    }
+    let header = header_token(parts)?;
+    let query = if takes_query_token(profile, &body) {
+        query_token(parts.args)?
+    } else {
+        None
+    };
+    let from_body = match &body {
+        Body::Json(value) => body_token(value)?,
+        _ => None,
+    };
+    let (primary, source): (&[u8], Source) = match (from_body, &query, header) {
+        (Some(token), _, _) => (token.as_bytes(), Source::Body),
+        (None, Some(token), _) => (token, Source::Query),
+        (None, None, Some(token)) => (token, Source::Header),
+        (None, None, None) => return Err(Refusal::Missing),
+    };
+    let accepted = verify_and_fit(profile, &body, primary, source, verifier, now)?;
+    if let (Some(token), Source::Body | Source::Query) = (header, source) {
+        verify_and_fit(profile, &body, token, Source::Header, verifier, now)?;
+    }
+    Ok(Accepted { token: accepted })
+}
+
+/// Whether the Document Server would read a `token` query argument: its `params` are the
+/// query when the body is not JSON (or absent). A callback goes to the integrator, which
+/// reads no query token.
+fn takes_query_token(profile: Profile, body: &Body) -> bool {
+    matches!(body, Body::None | Body::NotJson)
+        && matches!(
+            profile,
+            Profile::Command | Profile::Convert | Profile::Builder
+        )
+}
+
+/// Verifies one token and checks that its claims fit the profile (and, for `callback`, the
+/// body).
+fn verify_and_fit(
+    profile: Profile,
+    body: &Body,
+    token: &[u8],
+    source: Source,
+    verifier: &Verifier,
+    now: i64,
+) -> Result<Verified, Refusal> {
+    let verified = verifier.verify(token, now)?;
+    match profile {
+        Profile::Command => fit_inbox(&verified, &["c"], true)?,
+        Profile::Convert => fit_inbox(&verified, &["url", "outputtype"], false)?,
+        Profile::Builder => fit_inbox(&verified, &["url"], false)?,
+        Profile::Callback => fit_callback(&verified, body, source)?,
+        _ => {}
+    }
+    Ok(verified)
+}
+
+/// An inbox token: carries every `required` claim (and `c`, when `string_c`, as a string),
+/// and is not an editor or session token (no `document`, no `editorConfig`).
+fn fit_inbox(verified: &Verified, required: &[&str], string_c: bool) -> Result<(), Refusal> {
+    if verified.claim("document").is_some() || verified.claim("editorConfig").is_some() {
+        return Err(Refusal::Claims);
+    }
+    if required.iter().any(|name| verified.claim(name).is_none()) {
+        return Err(Refusal::Claims);
+    }
+    if string_c && !verified.claim("c").is_some_and(Value::is_string) {
+        return Err(Refusal::Claims);
+    }
+    Ok(())
+}
+
+/// A save callback: `key` and `status` claimed, and every body member other than `token`
+/// claimed with an equal value (a `history` of `{}` on either side matches: the Document
+/// Server's size trim).
+fn fit_callback(verified: &Verified, body: &Body, source: Source) -> Result<(), Refusal> {
+    if verified.claim("key").is_none() || verified.claim("status").is_none() {
+        return Err(Refusal::Claims);
+    }
+    let Body::Json(Value::Object(members)) = body else {
+        return Err(Refusal::BodyMismatch);
+    };
+    let claims = callback_claims(verified, source);
+    let all_claimed = members
+        .iter()
+        .filter(|(name, _)| name.as_str() != "token")
+        .all(|(name, value)| member_matches(name, value, claims.get(name)));
+    if all_claimed {
+        Ok(())
+    } else {
+        Err(Refusal::BodyMismatch)
+    }
+}
+
+/// The claims a callback body is compared with: a body token's top level; a header token's
+/// `payload` object (its top level when it has none).
+fn callback_claims(verified: &Verified, source: Source) -> &Map<String, Value> {
+    match (source, verified.claims.get("payload")) {
+        (Source::Header, Some(Value::Object(payload))) => payload,
+        _ => &verified.claims,
+    }
+}
+
+fn member_matches(name: &str, value: &Value, claim: Option<&Value>) -> bool {
+    let Some(claim) = claim else {
+        return false;
+    };
+    if name == "history" && (is_empty_object(value) || is_empty_object(claim)) {
+        return true;
+    }
+    value == claim
+}
+
+fn is_empty_object(value: &Value) -> bool {
+    value.as_object().is_some_and(Map::is_empty)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn bearer_token_forms() {
+        assert_eq!(bearer_token(b"Bearer abc"), Some(&b"abc"[..]));
+        assert_eq!(bearer_token(b"bearer abc"), Some(&b"abc"[..]));
+        assert_eq!(bearer_token(b"BEARER abc"), Some(&b"abc"[..]));
+        assert_eq!(bearer_token(b"bEaReR abc"), Some(&b"abc"[..]));
+        assert_eq!(bearer_token(b"Bearer  abc"), Some(&b"abc"[..]));
+        assert_eq!(bearer_token(b"Bearer\tabc"), Some(&b"abc"[..]));
+        assert_eq!(bearer_token(b"Bearer abc \t "), Some(&b"abc"[..]));
+        assert_eq!(bearer_token(b"Bearer a b"), Some(&b"a b"[..]));
+        assert_eq!(bearer_token(b"Bearer abc,"), Some(&b"abc,"[..]));
+        assert_eq!(bearer_token(b"Bearer"), None);
+        assert_eq!(bearer_token(b"Bearer "), None);
+        assert_eq!(bearer_token(b"Bearer  \t "), None);
+        assert_eq!(bearer_token(b"Bearerabc"), None);
+        assert_eq!(bearer_token(b"Basic abc"), None);
+        assert_eq!(bearer_token(b"abc"), None);
+        assert_eq!(bearer_token(b""), None);
+        assert_eq!(bearer_token(b" Bearer abc"), None);
+        assert_eq!(bearer_token(b"Bearer\xff abc"), None);
+    }
+
+    #[test]
+    fn classify_paths() {
+        let cases: &[(&[u8], Option<Profile>)] = &[
+            (b"/command", Some(Profile::Command)),
+            (b"/COMMAND", Some(Profile::Command)),
+            (b"/command/", Some(Profile::Command)),
+            (b"//command", Some(Profile::Command)),
+            (b"/7.5.1-23/command", Some(Profile::Command)),
+            (b"/coauthoring/CommandService.ashx", Some(Profile::Command)),
+            (
+                b"/7.5.1-23/coauthoring/commandservice.ashx/",
+                Some(Profile::Command),
+            ),
+            (b"/CommandService.ashx", Some(Profile::Command)),
+            (b"/ConvertService.ashx", Some(Profile::Convert)),
+            (b"/8.2.0-1/ConvertService.ashx/", Some(Profile::Convert)),
+            (b"/converter", Some(Profile::Convert)),
+            (b"/Converter//", Some(Profile::Convert)),
+            (b"/docbuilder", Some(Profile::Builder)),
+            (b"/9.0.0-abc123/DocBuilder", Some(Profile::Builder)),
+            (b"/office/docbuilder", Some(Profile::Builder)),
+            (b"/web-apps/apps/api/documents/api.js", None),
+            (b"/commandx", None),
+            (b"/xcommand", None),
+            (b"/command.ashx", None),
+            (b"/command/x", None),
+            (b"/", None),
+            (b"", None),
+            (b"//", None),
+            (b"/coauthoring", None),
+            (b"/coauthoring/", None),
+            (b"/healthcheck", None),
+            (b"/doc/abc/c/", None),
+            (b"/cache/files/data/x/output.docx", None),
+        ];
+        for (path, want) in cases {
+            assert_eq!(
+                classify_path(path),
+                *want,
+                "{}",
+                String::from_utf8_lossy(path)
+            );
+            assert_eq!(Profile::classify_documentserver_path(path), *want);
+        }
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode(b"a%20b", false), b"a b");
+        assert_eq!(percent_decode(b"a+b", false), b"a+b");
+        assert_eq!(percent_decode(b"a+b", true), b"a b");
+        assert_eq!(
+            percent_decode(b"%e2%80%99%E2%80%99", false),
+            "\u{2019}\u{2019}".as_bytes()
+        );
+        assert_eq!(percent_decode(b"%", false), b"%");
+        assert_eq!(percent_decode(b"%4", false), b"%4");
+        assert_eq!(percent_decode(b"%zz%41", false), b"%zzA");
+        assert_eq!(percent_decode(b"%%41", false), b"%A");
+        assert_eq!(percent_decode(b"100%", false), b"100%");
+    }
+
+    #[test]
+    fn targets() {
+        let t = |s: &str| Target::of(s.as_bytes());
+        let want = |p: &str, q: &str| Target {
+            path: p.as_bytes().to_vec(),
+            query: q.as_bytes().to_vec(),
+        };
+        assert_eq!(
+            t("https://h.example:8443/a/b?x=1#frag"),
+            want("/a/b", "x=1")
+        );
+        assert_eq!(t("/a/b?x=1"), want("/a/b", "x=1"));
+        assert_eq!(t("http://host"), want("/", ""));
+        assert_eq!(t("http://host?x"), want("/", "x"));
+        assert_eq!(t("http://host#f"), want("/", ""));
+        assert_eq!(t("/a?"), want("/a", ""));
+        assert_eq!(t("/a%20b?c%3Dd"), want("/a b", "c=d"));
+        assert_eq!(t("svn+ssh://h/x"), want("/x", ""));
+        // Not a scheme: kept as a path.
+        assert_eq!(t("/a://b"), want("/a://b", ""));
+        assert_eq!(t("a b://h/x"), want("a b://h/x", ""));
+        assert_eq!(t(""), want("/", ""));
+    }
+
+    #[test]
+    fn body_classes() {
+        assert_eq!(classify_body(None), Ok(Body::None));
+        assert_eq!(classify_body(Some(b"")), Ok(Body::None));
+        assert_eq!(classify_body(Some(b" \r\n\t")), Ok(Body::None));
+        assert_eq!(
+            classify_body(Some(b"builder.CreateFile(\"docx\");")),
+            Ok(Body::NotJson)
+        );
+        assert_eq!(classify_body(Some(b"token=abc")), Ok(Body::NotJson));
+        assert_eq!(
+            classify_body(Some(b"filetype=docx&url=x")),
+            Ok(Body::NotJson)
+        );
+        assert_eq!(classify_body(Some(b"truex")), Err(Refusal::BadBody));
+        assert_eq!(classify_body(Some(b"1 2")), Err(Refusal::BadBody));
+        assert_eq!(
+            classify_body(Some(b" {\"a\":1}")),
+            Ok(Body::Json(json!({"a":1})))
+        );
+        assert_eq!(classify_body(Some(b"[1]")), Ok(Body::Json(json!([1]))));
+        assert_eq!(
+            classify_body(Some(b"{\"a\":1,\"a\":1}")),
+            Err(Refusal::BadBody)
+        );
+        assert_eq!(
+            classify_body(Some(b"{\"token\":\"a\",\"token\":\"b\"}")),
+            Err(Refusal::BadBody)
+        );
+        assert_eq!(
+            classify_body(Some(b"{\"a\":\"\xff\"}")),
+            Err(Refusal::BadBody)
+        );
+        assert_eq!(
+            classify_body(Some(b"{\"a\":\"\\ud800\"}")),
+            Err(Refusal::BadBody)
+        );
+        assert_eq!(classify_body(Some(b"{")), Err(Refusal::BadBody));
+        assert_eq!(classify_body(Some(b"true x")), Err(Refusal::BadBody));
+        let deep = format!("{}{}", "[".repeat(500), "]".repeat(500));
+        assert_eq!(classify_body(Some(deep.as_bytes())), Err(Refusal::BadBody));
+    }
+
+    #[test]
+    fn body_token_truthiness() {
+        assert_eq!(body_token(&json!({"token": "abc"})), Ok(Some("abc")));
+        for falsy in [
+            json!({}),
+            json!({"token": null}),
+            json!({"token": false}),
+            json!({"token": 0}),
+            json!({"token": 0.0}),
+            json!({"token": -0.0}),
+            json!({"token": ""}),
+        ] {
+            assert_eq!(body_token(&falsy), Ok(None), "{falsy}");
+        }
+        for truthy in [
+            json!({"token": true}),
+            json!({"token": 1}),
+            json!({"token": -1.5}),
+            json!({"token": {}}),
+            json!({"token": []}),
+            json!({"token": ["a"]}),
+        ] {
+            assert_eq!(body_token(&truthy), Err(Refusal::Malformed), "{truthy}");
+        }
+        assert_eq!(body_token(&json!(["token"])), Ok(None));
+        assert_eq!(body_token(&json!("token")), Ok(None));
+    }
+
+    #[test]
+    fn query_tokens() {
+        assert_eq!(query_token(b""), Ok(None));
+        assert_eq!(query_token(b"a=1&b=2"), Ok(None));
+        assert_eq!(query_token(b"token=abc"), Ok(Some(b"abc".to_vec())));
+        assert_eq!(
+            query_token(b"a=1&token=a%2Eb+c&b"),
+            Ok(Some(b"a.b c".to_vec()))
+        );
+        assert_eq!(query_token(b"%74oken=abc"), Ok(Some(b"abc".to_vec())));
+        assert_eq!(query_token(b"token="), Ok(None));
+        assert_eq!(query_token(b"token"), Ok(None));
+        assert_eq!(query_token(b"tokens=abc&Token=x&token[]=y"), Ok(None));
+        assert_eq!(query_token(b"token=a&token=b"), Err(Refusal::Malformed));
+        assert_eq!(query_token(b"token=&token=b"), Err(Refusal::Malformed));
+        assert_eq!(query_token(b"token=a&%74oken=a"), Err(Refusal::Malformed));
+    }
+
+    #[test]
+    fn callback_history_trim() {
+        assert!(member_matches(
+            "history",
+            &json!({}),
+            Some(&json!({"changes": []}))
+        ));
+        assert!(member_matches(
+            "history",
+            &json!({"changes": []}),
+            Some(&json!({}))
+        ));
+        assert!(!member_matches(
+            "history",
+            &json!({"changes": []}),
+            Some(&json!({"changes": [1]}))
+        ));
+        assert!(!member_matches("history", &json!({}), None));
+        assert!(!member_matches("url", &json!({}), Some(&json!({"a": 1}))));
+        assert!(member_matches("status", &json!(2), Some(&json!(2))));
+        assert!(!member_matches("status", &json!(2), Some(&json!("2"))));
+    }
+}
