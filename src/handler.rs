@@ -1,0 +1,531 @@
+//! The access-phase handler: finds the token, reads the body when the profile needs it,
+//! asks the core for a verdict and answers with nginx's status for it.
+//!
+//! The body is read the way `ngx_http_mirror_module` does: start reading, drop the reference
+//! the reader took with `ngx_http_finalize_request(r, NGX_DONE)`, return `NGX_DONE`, and have
+//! the post handler run the phases again, which re-enters this handler with the body in
+//! `r->request_body`. A request body filter stops bodies over `onlyoffice_jwt_body_limit`
+//! with 413 as soon as they pass the limit, chunked or not.
+
+use core::cell::{Cell, RefCell};
+use core::ffi::c_void;
+use core::{mem, ptr, slice};
+use std::borrow::Cow;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use ngx::core::Status;
+use ngx::ffi::{
+    ngx_array_push, ngx_chain_t, ngx_conf_t, ngx_http_core_run_phases, ngx_http_finalize_request,
+    ngx_http_handler_pt, ngx_http_phases_NGX_HTTP_ACCESS_PHASE, ngx_http_read_client_request_body,
+    ngx_http_request_body_filter_pt, ngx_http_request_t, ngx_int_t, ngx_list_push,
+    ngx_pool_cleanup_add, ngx_pool_cleanup_t, ngx_read_file, ngx_str_t, ngx_table_elt_t, ngx_time,
+    NGX_DONE, NGX_ERROR, NGX_HTTP_SPECIAL_RESPONSE,
+};
+use ngx::http::{
+    HTTPStatus, HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpCoreModule,
+};
+use onlyoffice_jwt_core::{check, Accepted, Profile, Refusal, RequestParts};
+
+use crate::conf::LocConf;
+use crate::log::{debug, error, info};
+use crate::Module;
+
+/// The next request body filter in the chain.
+static mut NEXT_REQUEST_BODY_FILTER: ngx_http_request_body_filter_pt = None;
+
+/// Where a request is in the check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// The body is being read; the body filter counts it.
+    Reading,
+    /// The body is in `r->request_body`; the next entry decides.
+    BodyRead,
+    /// Decided: the handler's return code.
+    Done(ngx_int_t),
+}
+
+/// The per-request context. It lives in a pool cleanup of the request (as realip's does), so
+/// the variables still find it after an internal redirect (`error_page 401`), which clears
+/// `r->ctx`.
+pub struct Ctx {
+    state: Cell<State>,
+    /// The profile that applied (after `documentserver` classification).
+    profile: Cell<Profile>,
+    /// Body bytes seen so far by the body filter.
+    received: Cell<usize>,
+    limit: Cell<usize>,
+    /// The accepted token, for the variables.
+    pub accepted: RefCell<Option<Accepted>>,
+    /// Why the request was refused, for `$onlyoffice_jwt_error`.
+    pub refusal: Cell<Option<Refusal>>,
+}
+
+impl Ctx {
+    fn new(profile: Profile) -> Self {
+        Ctx {
+            state: Cell::new(State::BodyRead),
+            profile: Cell::new(profile),
+            received: Cell::new(0),
+            limit: Cell::new(usize::MAX),
+            accepted: RefCell::new(None),
+            refusal: Cell::new(None),
+        }
+    }
+}
+
+/* registration */
+
+/// Adds the access handler and the request body filter.
+pub fn postconfiguration(cf: &mut ngx_conf_t) -> Result<(), Status> {
+    let cmcf = NgxHttpCoreModule::main_conf_mut(cf).expect("http core main conf");
+    let phase = &mut cmcf.phases[ngx_http_phases_NGX_HTTP_ACCESS_PHASE as usize];
+    // SAFETY: the access phase's handler array is an nginx array of handler pointers.
+    let h: *mut ngx_http_handler_pt = unsafe { ngx_array_push(&mut phase.handlers) }.cast();
+    if h.is_null() {
+        return Err(Status::NGX_ERROR);
+    }
+    // SAFETY: `h` points to the new, writable element.
+    unsafe { *h = Some(access_handler) };
+
+    // SAFETY: configuration runs single-threaded; this is how nginx modules join the request
+    // body filter chain.
+    unsafe {
+        NEXT_REQUEST_BODY_FILTER = ngx::ffi::ngx_http_top_request_body_filter;
+        ngx::ffi::ngx_http_top_request_body_filter = Some(request_body_filter);
+    }
+    Ok(())
+}
+
+/* the handler */
+
+extern "C" fn access_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
+    // A panic must not unwind into nginx: answer 500 instead.
+    catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: nginx calls phase handlers with a valid request.
+        let r = unsafe { &mut *r };
+        access(r)
+    }))
+    .unwrap_or(HTTPStatus::INTERNAL_SERVER_ERROR.0 as ngx_int_t)
+}
+
+fn access(r: &mut ngx_http_request_t) -> ngx_int_t {
+    let lcf = location_conf(r);
+    let Some(mut profile) = lcf.profile else {
+        return NGX_DECLINED;
+    };
+    if lcf.verifier.is_none() {
+        return NGX_DECLINED;
+    }
+    if profile == Profile::DocumentServer {
+        match Profile::classify_documentserver_path(r.uri.as_bytes()) {
+            Some(p) => profile = p,
+            None => return NGX_DECLINED,
+        }
+    }
+    if profile == Profile::Off {
+        return NGX_DECLINED;
+    }
+
+    if let Some(ctx) = own_ctx(r) {
+        match ctx.state.get() {
+            State::Reading => return NGX_AGAIN,
+            State::BodyRead => return decide(r, ctx, lcf),
+            State::Done(rc) => return rc,
+        }
+    }
+
+    let Some(ctx) = new_ctx(r, profile) else {
+        return NGX_ERROR as ngx_int_t;
+    };
+    if !profile.reads_body() {
+        return decide(r, ctx, lcf);
+    }
+
+    let limit = lcf.body_limit.unwrap_or(usize::MAX);
+    if r.headers_in.content_length_n > 0 && r.headers_in.content_length_n as u64 > limit as u64 {
+        return refuse(r, ctx, lcf, Refusal::BodyTooLarge);
+    }
+    ctx.limit.set(limit);
+    ctx.state.set(State::Reading);
+    r.set_request_body_in_single_buf(1);
+    // SAFETY: `r` is a main request in the access phase; `body_read` resumes the phases.
+    let rc = unsafe { ngx_http_read_client_request_body(r, Some(body_read)) };
+    if rc >= NGX_HTTP_SPECIAL_RESPONSE as ngx_int_t {
+        return rc;
+    }
+    // SAFETY: drops the reference ngx_http_read_client_request_body took; the body reader or
+    // the post handler owns the request from here.
+    unsafe { ngx_http_finalize_request(r, NGX_DONE as ngx_int_t) };
+    NGX_DONE as ngx_int_t
+}
+
+/// The post handler of the body read: runs the phases again, which re-enters the handler.
+extern "C" fn body_read(r: *mut ngx_http_request_t) {
+    // SAFETY: nginx calls the post handler with the request whose body was read.
+    let rr = unsafe { &mut *r };
+    if let Some(ctx) = own_ctx(rr) {
+        ctx.state.set(State::BodyRead);
+    }
+    rr.set_preserve_body(1);
+    rr.write_event_handler = Some(ngx_http_core_run_phases);
+    // SAFETY: as ngx_http_mirror_module does after reading a body.
+    unsafe { ngx_http_core_run_phases(r) };
+}
+
+/// Asks the core for a verdict on the request as it is now.
+fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
+    let Some(verifier) = lcf.verifier.as_ref() else {
+        return NGX_DECLINED;
+    };
+    let profile = ctx.profile.get();
+
+    let token_value;
+    let token_override = match lcf.token {
+        Some(cv) => {
+            token_value = complex_value(r, cv);
+            Some(token_value.as_deref().unwrap_or_default())
+        }
+        None => None,
+    };
+
+    let body = if profile.reads_body() {
+        match request_body(r) {
+            Ok(body) => body,
+            Err(()) => {
+                ctx.state.set(State::Done(NGX_HTTP_INTERNAL_SERVER_ERROR));
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+    } else {
+        None
+    };
+
+    let mut headers: [&[u8]; 2] = [&[], &[]];
+    let n = header_values(r, lcf, &mut headers);
+
+    let parts = RequestParts {
+        token_override,
+        header_values: headers.get(..n).unwrap_or_default(),
+        args: r.args.as_bytes(),
+        body: body.as_deref(),
+        request_uri: r.unparsed_uri.as_bytes(),
+    };
+
+    match check(profile, &parts, verifier, ngx_time() as i64) {
+        Ok(accepted) => {
+            *ctx.accepted.borrow_mut() = Some(accepted);
+            if let Some(status) = failed_requirement(r, lcf) {
+                return refuse_with(r, ctx, lcf, Refusal::Require, status);
+            }
+            debug!(
+                r_log(r),
+                "onlyoffice_jwt: token accepted, profile \"{}\"",
+                profile.name()
+            );
+            ctx.state.set(State::Done(NGX_OK));
+            NGX_OK
+        }
+        Err(refusal) => refuse(r, ctx, lcf, refusal),
+    }
+}
+
+/// Evaluates `onlyoffice_jwt_require`: the status of the first requirement with an empty or
+/// `0` value.
+fn failed_requirement(r: &mut ngx_http_request_t, lcf: &LocConf) -> Option<u16> {
+    let requirements = lcf.require.as_ref()?;
+    for req in requirements.iter() {
+        for &cv in &req.values {
+            let value = complex_value(r, cv);
+            match value.as_deref() {
+                Some(v) if !v.is_empty() && v != b"0" => {}
+                _ => return Some(req.status),
+            }
+        }
+    }
+    None
+}
+
+fn refuse(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf, refusal: Refusal) -> ngx_int_t {
+    refuse_with(r, ctx, lcf, refusal, refusal.status())
+}
+
+/// Logs a refusal once, remembers it for the variables, and adds the challenge to a 401.
+fn refuse_with(
+    r: &mut ngx_http_request_t,
+    ctx: &Ctx,
+    lcf: &LocConf,
+    refusal: Refusal,
+    status: u16,
+) -> ngx_int_t {
+    info!(
+        r_log(r),
+        "onlyoffice_jwt: {refusal}, profile \"{}\", answering {status}",
+        ctx.profile.get().name()
+    );
+    ctx.refusal.set(Some(refusal));
+    let rc = status as ngx_int_t;
+    if status == 401 {
+        let value = if refusal.invalid_token() || refusal == Refusal::Require {
+            &lcf.challenge_invalid
+        } else {
+            &lcf.challenge
+        };
+        if set_www_authenticate(r, value).is_err() {
+            ctx.state.set(State::Done(NGX_HTTP_INTERNAL_SERVER_ERROR));
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    ctx.state.set(State::Done(rc));
+    rc
+}
+
+/// Adds `WWW-Authenticate` the way `ngx_http_auth_basic_module` does, so that `satisfy any`
+/// can take it back.
+fn set_www_authenticate(r: &mut ngx_http_request_t, value: &[u8]) -> Result<(), ()> {
+    // SAFETY: `headers_out.headers` is the request's output header list.
+    let h: *mut ngx_table_elt_t = unsafe { ngx_list_push(&mut r.headers_out.headers) }.cast();
+    // SAFETY: a non-null `h` is a fresh, writable list element.
+    let h = unsafe { h.as_mut() }.ok_or(())?;
+    // SAFETY: `r.pool` is the request pool; the bytes are copied into it.
+    let value = unsafe { ngx_str_t::from_bytes(r.pool, value) }.ok_or(())?;
+    h.hash = 1;
+    h.key = ngx::ngx_string!("WWW-Authenticate");
+    h.value = value;
+    h.lowcase_key = ptr::null_mut();
+    #[cfg(nginx1_23_0)]
+    {
+        h.next = ptr::null_mut();
+    }
+    r.headers_out.www_authenticate = h;
+    Ok(())
+}
+
+/* request pieces */
+
+/// The values of the configured token header (at most two: a second one is enough to refuse).
+fn header_values<'a>(r: &'a ngx_http_request_t, lcf: &LocConf, out: &mut [&'a [u8]; 2]) -> usize {
+    if lcf.header_is_authorization {
+        // SAFETY: nginx keeps the (unique) Authorization header here, or null.
+        return match unsafe { r.headers_in.authorization.as_ref() } {
+            Some(h) => {
+                out[0] = h.value.as_bytes();
+                1
+            }
+            None => 0,
+        };
+    }
+    let name = lcf.header.as_deref().unwrap_or_default();
+    let mut n = 0;
+    // SAFETY: `headers_in.headers` is the request's input header list.
+    for (key, value) in unsafe { ngx::http::list_iterator(&r.headers_in.headers) } {
+        if key.as_bytes().eq_ignore_ascii_case(name) {
+            if let Some(slot) = out.get_mut(n) {
+                *slot = value.as_bytes();
+                n += 1;
+            } else {
+                break;
+            }
+        }
+    }
+    n
+}
+
+/// The request body: borrowed when nginx holds it in one memory buffer, else gathered from its
+/// buffers and temporary file. `Ok(None)` when there is none.
+fn request_body(r: &ngx_http_request_t) -> Result<Option<Cow<'_, [u8]>>, ()> {
+    // SAFETY: `request_body` is null or the body nginx read for this request.
+    let Some(rb) = (unsafe { r.request_body.as_ref() }) else {
+        return Ok(None);
+    };
+    let mut chain = rb.bufs;
+    let mut single: Option<&[u8]> = None;
+    let mut gathered: Option<Vec<u8>> = None;
+    while let Some(link) = unsafe { chain.as_ref() } {
+        // SAFETY: a chain link's `buf` is a valid buffer or null.
+        if let Some(buf) = unsafe { link.buf.as_ref() } {
+            let part: Cow<'_, [u8]> = if buf.in_file() != 0 {
+                Cow::Owned(read_file_part(r, buf)?)
+            } else if !buf.pos.is_null() && buf.last > buf.pos {
+                // SAFETY: `pos..last` of a memory buffer is initialised data of the body.
+                Cow::Borrowed(unsafe {
+                    slice::from_raw_parts(buf.pos, buf.last.offset_from(buf.pos) as usize)
+                })
+            } else {
+                Cow::Borrowed(&[][..])
+            };
+            if !part.is_empty() {
+                match (&mut gathered, single) {
+                    (Some(v), _) => v.extend_from_slice(&part),
+                    (None, None) => match part {
+                        Cow::Borrowed(b) => single = Some(b),
+                        Cow::Owned(v) => gathered = Some(v),
+                    },
+                    (None, Some(first)) => {
+                        let mut v = Vec::with_capacity(first.len() + part.len());
+                        v.extend_from_slice(first);
+                        v.extend_from_slice(&part);
+                        gathered = Some(v);
+                    }
+                }
+            }
+        }
+        chain = link.next;
+    }
+    Ok(match (gathered, single) {
+        (Some(v), _) => Some(Cow::Owned(v)),
+        (None, Some(b)) => Some(Cow::Borrowed(b)),
+        (None, None) => None,
+    })
+}
+
+/// Reads the part of the body a file buffer stands for.
+fn read_file_part(r: &ngx_http_request_t, buf: &ngx::ffi::ngx_buf_t) -> Result<Vec<u8>, ()> {
+    let len = usize::try_from(buf.file_last - buf.file_pos).map_err(|_| ())?;
+    let mut data = vec![0u8; len];
+    // SAFETY: a file buffer's `file` is the open temporary file of the body.
+    let n = unsafe { ngx_read_file(buf.file, data.as_mut_ptr(), len, buf.file_pos) };
+    if n != len as isize {
+        error!(
+            r_log(r),
+            "onlyoffice_jwt: cannot read the request body from its temporary file"
+        );
+        return Err(());
+    }
+    Ok(data)
+}
+
+/// Evaluates a complex value; `None` when nginx could not.
+fn complex_value(
+    r: &mut ngx_http_request_t,
+    cv: *mut ngx::ffi::ngx_http_complex_value_t,
+) -> Option<Vec<u8>> {
+    let mut value = ngx_str_t::default();
+    // SAFETY: `cv` was compiled at configuration time; nginx writes a pool string to `value`.
+    if unsafe { ngx::ffi::ngx_http_complex_value(r, cv, &mut value) } != NGX_OK {
+        return None;
+    }
+    Some(value.as_bytes().to_vec())
+}
+
+/* the body filter */
+
+/// Counts the body of requests being checked, and stops it with 413 past the limit.
+extern "C" fn request_body_filter(
+    r: *mut ngx_http_request_t,
+    chain: *mut ngx_chain_t,
+) -> ngx_int_t {
+    let verdict = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: nginx calls body filters with a valid request.
+        let rr = unsafe { &mut *r };
+        let ctx = own_ctx(rr)?;
+        if ctx.state.get() != State::Reading {
+            return None;
+        }
+        let mut size = 0usize;
+        let mut link = chain;
+        // SAFETY: the chain nginx passes is a valid list of links with valid buffers.
+        while let Some(l) = unsafe { link.as_ref() } {
+            if let Some(b) = unsafe { l.buf.as_ref() } {
+                if !b.pos.is_null() && b.last > b.pos {
+                    // SAFETY: both pointers are in the same buffer.
+                    size = size.saturating_add(unsafe { b.last.offset_from(b.pos) } as usize);
+                }
+            }
+            link = l.next;
+        }
+        let total = ctx.received.get().saturating_add(size);
+        ctx.received.set(total);
+        if total > ctx.limit.get() {
+            let lcf = location_conf(rr);
+            return Some(refuse(rr, ctx, lcf, Refusal::BodyTooLarge));
+        }
+        None
+    }));
+    match verdict {
+        Ok(None) => {}
+        Ok(Some(rc)) => return rc,
+        Err(_) => return NGX_HTTP_INTERNAL_SERVER_ERROR,
+    }
+    // SAFETY: the next filter was saved at configuration time; the chain is passed on as is.
+    match unsafe { NEXT_REQUEST_BODY_FILTER } {
+        Some(next) => unsafe { next(r, chain) },
+        None => NGX_OK,
+    }
+}
+
+/* the context */
+
+/// The module's location configuration for a request; nginx guarantees it exists.
+fn location_conf(r: &ngx_http_request_t) -> &'static LocConf {
+    Module::location_conf(r).expect("onlyoffice_jwt location conf")
+}
+
+/// The context this request's check made (`r->ctx`, which an internal redirect clears).
+fn own_ctx(r: &ngx_http_request_t) -> Option<&'static Ctx> {
+    // SAFETY: `ctx` is the request's module context array; ours is null or a `Ctx` in the
+    // request pool, which lives as long as the request.
+    unsafe {
+        (*r.ctx.add(Module::module().ctx_index))
+            .cast::<Ctx>()
+            .as_ref()
+    }
+}
+
+/// The context of this request, also after an internal redirect: it is found among the
+/// request pool's cleanups when `r->ctx` was cleared.
+pub fn request_ctx(r: &ngx_http_request_t) -> Option<&'static Ctx> {
+    if let Some(ctx) = own_ctx(r) {
+        return Some(ctx);
+    }
+    if r.internal() == 0 {
+        return None;
+    }
+    // SAFETY: the pool's cleanup list is a valid singly linked list.
+    let mut c = unsafe { (*r.pool).cleanup };
+    while let Some(cln) = unsafe { c.as_ref() } {
+        // `drop_ctx` is one non-generic function of this crate: its address identifies our
+        // cleanups, as realip's `ngx_http_realip_cleanup` does in C.
+        #[allow(unpredictable_function_pointer_comparisons)]
+        if cln.handler == Some(drop_ctx as unsafe extern "C" fn(*mut c_void)) {
+            // SAFETY: cleanups with our handler hold a `Ctx`.
+            return unsafe { cln.data.cast::<Ctx>().as_ref() };
+        }
+        c = cln.next;
+    }
+    None
+}
+
+/// Creates the context in a request pool cleanup and sets it as the module's context.
+fn new_ctx(r: &mut ngx_http_request_t, profile: Profile) -> Option<&'static Ctx> {
+    // SAFETY: allocates a cleanup with room for a `Ctx` in the request pool.
+    let cln: *mut ngx_pool_cleanup_t =
+        unsafe { ngx_pool_cleanup_add(r.pool, mem::size_of::<Ctx>()) };
+    // SAFETY: a non-null cleanup is ours to fill.
+    let cln = unsafe { cln.as_mut() }?;
+    let data = cln.data.cast::<Ctx>();
+    if data.is_null() || data.align_offset(mem::align_of::<Ctx>()) != 0 {
+        return None;
+    }
+    // SAFETY: `data` is a fresh, aligned allocation of `size_of::<Ctx>()` bytes.
+    unsafe { data.write(Ctx::new(profile)) };
+    cln.handler = Some(drop_ctx);
+    // SAFETY: `ctx` is the request's module context array.
+    unsafe { *r.ctx.add(Module::module().ctx_index) = data.cast() };
+    // SAFETY: just written; lives until the pool is destroyed.
+    unsafe { data.as_ref() }
+}
+
+unsafe extern "C" fn drop_ctx(data: *mut c_void) {
+    // SAFETY: `data` holds the `Ctx` written by `new_ctx`, dropped once by nginx.
+    unsafe { ptr::drop_in_place(data.cast::<Ctx>()) };
+}
+
+fn r_log(r: &ngx_http_request_t) -> *mut ngx::ffi::ngx_log_t {
+    // SAFETY: a request always has its connection.
+    unsafe { (*r.connection).log }
+}
+
+const NGX_OK: ngx_int_t = ngx::ffi::NGX_OK as ngx_int_t;
+const NGX_AGAIN: ngx_int_t = ngx::ffi::NGX_AGAIN as ngx_int_t;
+const NGX_DECLINED: ngx_int_t = ngx::ffi::NGX_DECLINED as ngx_int_t;
+const NGX_HTTP_INTERNAL_SERVER_ERROR: ngx_int_t = 500;
