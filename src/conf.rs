@@ -31,6 +31,7 @@ const DEFAULT_REALM: &[u8] = b"onlyoffice";
 const NGX_CONF_DUPLICATE: *mut c_char = c"is duplicate".as_ptr().cast_mut();
 
 /// One `onlyoffice_jwt_require` directive.
+#[derive(Clone)]
 pub struct Requirement {
     /// Compiled values, allocated in the configuration pool.
     pub values: Vec<*mut ngx_http_complex_value_t>,
@@ -50,9 +51,9 @@ pub struct LocConf {
     profile_where: Option<String>,
     /// Secrets given at this level (`onlyoffice_jwt_secret` and `onlyoffice_jwt_secret_file`).
     own_keys: Vec<Key>,
-    /// Whether a secret directive appeared at this level (it replaces the inherited set).
-    keys_set: bool,
-    /// The secrets in force after the merge.
+    /// The secrets in force: this level's own once it has any (they replace the inherited
+    /// set), else the enclosing level's after the merge. Kept up to date while parsing,
+    /// because nginx never merges the `http` level itself: it is only ever `prev`.
     keys: Option<Rc<[Key]>>,
     algorithms: Option<AlgorithmSet>,
     pub header: Option<Vec<u8>>,
@@ -61,7 +62,7 @@ pub struct LocConf {
     require_exp: Option<bool>,
     /// `onlyoffice_jwt_require` given at this level.
     own_require: Vec<Requirement>,
-    /// The requirements in force after the merge.
+    /// The requirements in force: kept up to date while parsing, like `keys`.
     pub require: Option<Rc<[Requirement]>>,
     pub body_limit: Option<usize>,
     realm: Option<Vec<u8>>,
@@ -241,8 +242,8 @@ fn cmd_secret(
              which is weak for HMAC"
         );
     }
-    lcf.keys_set = true;
     lcf.own_keys.push(Key::new(secret));
+    lcf.keys = Some(Rc::from(lcf.own_keys.clone()));
     Ok(Outcome::Ok)
 }
 
@@ -278,7 +279,7 @@ fn cmd_secret_file(
     if found == 0 {
         return Err(ConfError::NoSecretInFile(path));
     }
-    lcf.keys_set = true;
+    lcf.keys = Some(Rc::from(lcf.own_keys.clone()));
     Ok(Outcome::Ok)
 }
 
@@ -405,11 +406,12 @@ fn cmd_require(
             None => return Ok(Outcome::Logged),
         }
     }
-    // A level that sets the directive replaces what it inherited (see the merge).
+    // A level that sets the directive replaces what it inherited.
     lcf.own_require.push(Requirement {
         values: compiled,
         status,
     });
+    lcf.require = Some(Rc::from(lcf.own_require.clone()));
     Ok(Outcome::Ok)
 }
 
@@ -469,21 +471,13 @@ fn merge_loc_conf(cf: &mut ngx_conf_t, prev: &LocConf, conf: &mut LocConf) -> *m
         conf.profile = prev.profile;
         conf.profile_where.clone_from(&prev.profile_where);
     }
-    if conf.keys_set {
-        conf.keys = Some(Rc::from(core::mem::take(&mut conf.own_keys)));
-    } else {
-        conf.keys.clone_from(&prev.keys);
-    }
+    merge_option(&mut conf.keys, &prev.keys);
     merge_option(&mut conf.algorithms, &prev.algorithms);
     merge_option(&mut conf.header, &prev.header);
     merge_option(&mut conf.token, &prev.token);
     merge_option(&mut conf.leeway, &prev.leeway);
     merge_option(&mut conf.require_exp, &prev.require_exp);
-    if conf.own_require.is_empty() {
-        conf.require.clone_from(&prev.require);
-    } else {
-        conf.require = Some(Rc::from(core::mem::take(&mut conf.own_require)));
-    }
+    merge_option(&mut conf.require, &prev.require);
     merge_option(&mut conf.body_limit, &prev.body_limit);
     merge_option(&mut conf.realm, &prev.realm);
 
