@@ -67,7 +67,7 @@ unsafe extern "C" fn get_claim(
     with_value(r, v, |ctx| {
         let accepted = ctx.accepted.borrow();
         let name = std::str::from_utf8(name?).ok()?;
-        accepted.as_ref()?.token.claim(name).map(render)
+        accepted.as_ref()?.token.claim_ignore_case(name).map(render)
     })
 }
 
@@ -81,7 +81,11 @@ unsafe extern "C" fn get_header(
     with_value(r, v, |ctx| {
         let accepted = ctx.accepted.borrow();
         let name = std::str::from_utf8(name?).ok()?;
-        accepted.as_ref()?.token.header.get(name).map(render)
+        accepted
+            .as_ref()?
+            .token
+            .header_ignore_case(name)
+            .map(render)
     })
 }
 
@@ -92,7 +96,7 @@ unsafe extern "C" fn get_payload(
 ) -> ngx_int_t {
     with_value(r, v, |ctx| {
         let accepted = ctx.accepted.borrow();
-        serde_json::to_vec(&accepted.as_ref()?.token.claims).ok()
+        Some(accepted.as_ref()?.token.claims_json().to_vec())
     })
 }
 

@@ -7,11 +7,16 @@
 //! only, no trailing data, no comments, no `NaN`, no lone surrogate escapes, numbers that fit an
 //! `f64`, and at most 128 levels of nesting.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    Deserialize, DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::{Map, Number, Value};
 use thiserror::Error;
+
+use crate::jws::{numeric_date, NumericDate};
 
 /// Why bytes are not strict JSON. The text never contains any of the input.
 #[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
@@ -147,13 +152,191 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         let mut map = Map::new();
         while let Some(name) = access.next_key::<String>()? {
-            if map.contains_key(&name) {
+            let StrictValue(value) = access.next_value()?;
+            if map.insert(name, value).is_some() {
                 return Err(A::Error::custom(DUPLICATE));
             }
-            let StrictValue(value) = access.next_value()?;
-            map.insert(name, value);
         }
         Ok(Value::Object(map))
+    }
+}
+
+/* validation without building values */
+
+/// The time claims of a claims object, as [`scan_times`] finds them.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TimeClaims {
+    /// Expiration time.
+    pub exp: Option<NumericDate>,
+    /// Not before.
+    pub nbf: Option<NumericDate>,
+    /// Issued at.
+    pub iat: Option<NumericDate>,
+}
+
+/// Checks that `bytes` are a strict JSON object (the same rules as [`parse`]) and returns its
+/// top-level `exp`, `nbf` and `iat`, without building the object: no value is allocated, and
+/// member names are only copied when they hold escapes. A time claim that is not a number is
+/// an error.
+pub fn scan_times(bytes: &[u8]) -> Result<TimeClaims, JsonError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut names = Vec::new();
+    let times = de
+        .deserialize_map(TopScan { names: &mut names })
+        .map_err(classify)?;
+    de.end().map_err(|_| JsonError::Syntax)?;
+    Ok(times)
+}
+
+/// Member names of the objects being scanned, innermost last: one vector for the whole scan.
+type Names<'de> = Vec<Cow<'de, str>>;
+
+/// Refuses duplicates among the names an object pushed since `start`, then pops them.
+/// Sorting keeps this O(n log n) for objects with many members.
+fn check_names<E: serde::de::Error>(names: &mut Names<'_>, start: usize) -> Result<(), E> {
+    let own = names.get_mut(start..).unwrap_or_default();
+    own.sort_unstable();
+    let duplicate = own.windows(2).any(|w| matches!(w, [a, b] if a == b));
+    names.truncate(start);
+    if duplicate {
+        Err(E::custom(DUPLICATE))
+    } else {
+        Ok(())
+    }
+}
+
+/// The top-level object of a scan.
+struct TopScan<'a, 'de> {
+    names: &'a mut Names<'de>,
+}
+
+impl<'de> Visitor<'de> for TopScan<'_, 'de> {
+    type Value = TimeClaims;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<TimeClaims, A::Error> {
+        let mut times = TimeClaims::default();
+        let start = self.names.len();
+        while let Some(name) = access.next_key_seed(NameSeed)? {
+            let slot = match &*name {
+                "exp" => Some(&mut times.exp),
+                "nbf" => Some(&mut times.nbf),
+                "iat" => Some(&mut times.iat),
+                _ => None,
+            };
+            match slot {
+                Some(slot) => *slot = Some(access.next_value_seed(TimeSeed)?),
+                None => access.next_value_seed(Scan { names: self.names })?,
+            }
+            self.names.push(name);
+        }
+        check_names(self.names, start)?;
+        Ok(times)
+    }
+}
+
+/// Any value inside a scanned object.
+struct Scan<'a, 'de> {
+    names: &'a mut Names<'de>,
+}
+
+impl<'de> DeserializeSeed<'de> for Scan<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Scan<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(Scan {
+                names: &mut *self.names,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<(), A::Error> {
+        let start = self.names.len();
+        while let Some(name) = access.next_key_seed(NameSeed)? {
+            access.next_value_seed(Scan {
+                names: &mut *self.names,
+            })?;
+            self.names.push(name);
+        }
+        check_names(self.names, start)
+    }
+}
+
+/// A member name, borrowed from the input when it holds no escape.
+struct NameSeed;
+
+impl<'de> DeserializeSeed<'de> for NameSeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Cow<'de, str>, D::Error> {
+        de.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NameSeed {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+}
+
+/// A time claim's value: a number, or an error.
+struct TimeSeed;
+
+impl<'de> DeserializeSeed<'de> for TimeSeed {
+    type Value = NumericDate;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<NumericDate, D::Error> {
+        match Value::deserialize(de)? {
+            Value::Number(n) => numeric_date(&n).ok_or_else(|| D::Error::custom("time claim")),
+            _ => Err(D::Error::custom("time claim")),
+        }
     }
 }
 
@@ -174,10 +357,38 @@ mod tests {
     }
 
     #[test]
-    fn keeps_member_order() {
-        let map = parse_object(br#"{"z":1,"a":2,"m":3}"#).unwrap();
-        let names: Vec<&str> = map.keys().map(String::as_str).collect();
-        assert_eq!(names, ["z", "a", "m"]);
+    fn scan_agrees_with_parse() {
+        for input in [
+            &br#"{"a":1,"exp":2,"nbf":3.5,"iat":4,"b":{"c":[1,{"d":null}]}}"#[..],
+            br#"{"a":1,"a":2}"#,
+            br#"{"x":{"a":1,"\u0061":2}}"#,
+            br#"{"x":[{"a":1},{"a":1,"b":1,"a":3}]}"#,
+            br#"{"exp":"1"}"#,
+            br#"{"exp":null}"#,
+            br#"{"exp":1e400}"#,
+            br#"[1]"#,
+            b"{",
+            b"{}x",
+            b"{\"a\":\"\xff\"}",
+        ] {
+            let scanned = scan_times(input);
+            let parsed = parse_object(input);
+            assert_eq!(
+                scanned.is_ok(),
+                parsed.is_ok() && !input.starts_with(b"{\"exp\":"),
+                "{input:?}"
+            );
+        }
+        let times = scan_times(br#"{"exp":2,"nbf":3.5,"iat":-4}"#).unwrap();
+        assert_eq!(times.exp, Some(NumericDate::Int(2)));
+        assert_eq!(times.nbf, Some(NumericDate::Float(3.5)));
+        assert_eq!(times.iat, Some(NumericDate::Int(-4)));
+        assert_eq!(
+            scan_times(br#"{"exp":1,"exp":1}"#),
+            Err(JsonError::Duplicate)
+        );
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(scan_times(deep.as_bytes()), Err(JsonError::Syntax));
     }
 
     #[test]

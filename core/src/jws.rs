@@ -7,6 +7,8 @@
 //! cloned per request) and compare in constant time; only a token whose signature verifies
 //! gets its claims decoded and parsed; then the time claims are checked.
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::fmt;
 
 use hmac::digest::KeyInit;
@@ -178,24 +180,91 @@ pub struct Verifier {
 }
 
 /// A verified token.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// The header and the claims are kept as the JSON text that was signed and parsed into maps
+/// only when asked for: `bearer` needs nothing of them after verification (unless a variable
+/// reads a claim), so it never builds them. Both texts were checked to be strict JSON objects
+/// during verification, so the parse cannot fail.
+#[derive(Debug, Clone)]
 pub struct Verified {
-    /// The JOSE header.
-    pub header: Map<String, Value>,
-    /// The claims, exactly as signed.
-    pub claims: Map<String, Value>,
+    header_json: Cow<'static, [u8]>,
+    claims_json: Vec<u8>,
+    header: OnceCell<Map<String, Value>>,
+    claims: OnceCell<Map<String, Value>>,
+}
+
+impl PartialEq for Verified {
+    fn eq(&self, other: &Self) -> bool {
+        self.header() == other.header() && self.claims() == other.claims()
+    }
 }
 
 impl Verified {
+    /// The JOSE header.
+    pub fn header(&self) -> &Map<String, Value> {
+        self.header
+            .get_or_init(|| json::parse_object(&self.header_json).unwrap_or_default())
+    }
+
+    /// The claims.
+    pub fn claims(&self) -> &Map<String, Value> {
+        self.claims
+            .get_or_init(|| json::parse_object(&self.claims_json).unwrap_or_default())
+    }
+
+    /// The claims' JSON text, exactly as signed.
+    pub fn claims_json(&self) -> &[u8] {
+        &self.claims_json
+    }
+
     /// A claim: top level first, else under an object `payload`.
     pub fn claim(&self, name: &str) -> Option<&Value> {
-        self.claims.get(name).or_else(|| {
-            self.claims
+        let claims = self.claims();
+        claims.get(name).or_else(|| {
+            claims
                 .get("payload")
                 .and_then(Value::as_object)
                 .and_then(|payload| payload.get(name))
         })
     }
+
+    /// A claim for `$jwt_claim_<name>`, whose name nginx has lowercased: as [`Self::claim`],
+    /// then, when no claim has exactly that name, the first (in name order) whose name equals
+    /// it ignoring ASCII case, so that `$jwt_claim_userid` finds `userId`.
+    pub fn claim_ignore_case(&self, name: &str) -> Option<&Value> {
+        self.claim(name).or_else(|| {
+            let claims = self.claims();
+            get_ignore_case(claims, name).or_else(|| {
+                claims
+                    .get("payload")
+                    .and_then(Value::as_object)
+                    .and_then(|payload| get_ignore_case(payload, name))
+            })
+        })
+    }
+
+    /// A header member for `$jwt_header_<name>`, exact name first, then ignoring ASCII case.
+    pub fn header_ignore_case(&self, name: &str) -> Option<&Value> {
+        let header = self.header();
+        header.get(name).or_else(|| get_ignore_case(header, name))
+    }
+
+    #[cfg(test)]
+    fn from_maps(header: Map<String, Value>, claims: Map<String, Value>) -> Verified {
+        let json = |m: &Map<String, Value>| serde_json::to_vec(m).unwrap_or_default();
+        Verified {
+            header_json: Cow::Owned(json(&header)),
+            claims_json: json(&claims),
+            header: OnceCell::from(header),
+            claims: OnceCell::from(claims),
+        }
+    }
+}
+
+fn get_ignore_case<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    map.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
 }
 
 /// A compact JWS whose signature verified, before anything is known about its payload.
@@ -249,45 +318,68 @@ impl<'a> Segments<'a> {
 
 impl Verifier {
     /// Verifies a compact JWS at time `now` (seconds since the epoch).
+    ///
+    /// The claims are checked to be a strict JSON object and their time claims are checked,
+    /// without building a map of them: [`Verified::claims`] parses them when first asked.
     pub fn verify(&self, token: &[u8], now: i64) -> Result<Verified, Refusal> {
-        let signed = self.verify_signature(token)?;
-        let claims = json::parse_object(&signed.payload).map_err(|_| Refusal::Malformed)?;
-        self.check_times(&claims, now)?;
-        Ok(Verified {
-            header: signed.header,
-            claims,
-        })
+        let (verified, _) = self.verify_parts(token)?;
+        let times = json::scan_times(&verified.claims_json).map_err(|_| Refusal::Malformed)?;
+        self.check_times(times, now)?;
+        Ok(verified)
+    }
+
+    /// [`Verifier::verify`] for callers that read the claims anyway: they are parsed once,
+    /// here, and the time claims are taken from the map.
+    pub fn verify_parsed(&self, token: &[u8], now: i64) -> Result<Verified, Refusal> {
+        let (verified, _) = self.verify_parts(token)?;
+        let claims = json::parse_object(&verified.claims_json).map_err(|_| Refusal::Malformed)?;
+        let times = json::TimeClaims {
+            exp: time_claim(&claims, "exp")?,
+            nbf: time_claim(&claims, "nbf")?,
+            iat: time_claim(&claims, "iat")?,
+        };
+        self.check_times(times, now)?;
+        let _ = verified.claims.set(claims);
+        Ok(verified)
+    }
+
+    /// Steps 1 to 5: the token's form, its header, its algorithm, its signature, and the
+    /// decoded claims text (not yet known to be JSON).
+    fn verify_parts(&self, token: &[u8]) -> Result<(Verified, Algorithm), Refusal> {
+        let segments = Segments::split(token)?;
+        let (header_json, header, algorithm) = match known_header(segments.header) {
+            Some((json, alg)) => (Cow::Borrowed(json), OnceCell::new(), alg),
+            None => {
+                let bytes = b64::decode(segments.header).ok_or(Refusal::Malformed)?;
+                let map = json::parse_object(&bytes).map_err(|_| Refusal::Malformed)?;
+                let alg = algorithm_in(&map)?;
+                (Cow::Owned(bytes), OnceCell::from(map), alg)
+            }
+        };
+        if !self.algorithms.contains(algorithm) {
+            return Err(Refusal::Algorithm);
+        }
+        self.check_signature(algorithm, &segments)?;
+        let claims_json = b64::decode(segments.claims).ok_or(Refusal::Malformed)?;
+        let verified = Verified {
+            header_json,
+            claims_json,
+            header,
+            claims: OnceCell::new(),
+        };
+        Ok((verified, algorithm))
     }
 
     /// Steps 1 to 4 of [`Verifier::verify`]: the token's form, its header, its algorithm and
     /// its signature, but nothing about the payload (which a JWS need not make JSON).
     pub fn verify_signature(&self, token: &[u8]) -> Result<SignedPayload, Refusal> {
-        let segments = Segments::split(token)?;
-        let header = decode_header(segments.header)?;
-        let algorithm = self.algorithm_of(&header)?;
-        self.check_signature(algorithm, &segments)?;
-        let payload = b64::decode(segments.claims).ok_or(Refusal::Malformed)?;
+        let (verified, algorithm) = self.verify_parts(token)?;
+        let header = verified.header().clone();
         Ok(SignedPayload {
             header,
             algorithm,
-            payload,
+            payload: verified.claims_json,
         })
-    }
-
-    /// Step 3: `alg` a string naming an allowed algorithm, and no `crit`. Nothing else of the
-    /// header (`kid`, `jwk`, `jku`, `x5u`, `x5c`, ...) is looked at.
-    fn algorithm_of(&self, header: &Map<String, Value>) -> Result<Algorithm, Refusal> {
-        if header.contains_key("crit") {
-            return Err(Refusal::Algorithm);
-        }
-        let name = header
-            .get("alg")
-            .and_then(Value::as_str)
-            .ok_or(Refusal::Algorithm)?;
-        match Algorithm::from_name(name.as_bytes()) {
-            Some(alg) if self.algorithms.contains(alg) => Ok(alg),
-            _ => Err(Refusal::Algorithm),
-        }
     }
 
     /// Step 4: the decoded signature has the algorithm's MAC length and some key's MAC of the
@@ -316,10 +408,8 @@ impl Verifier {
 
     /// Step 6: `exp`, `nbf` and `iat` are numbers when present, and `now` lies within them
     /// give or take the leeway.
-    fn check_times(&self, claims: &Map<String, Value>, now: i64) -> Result<(), Refusal> {
-        let exp = time_claim(claims, "exp")?;
-        let nbf = time_claim(claims, "nbf")?;
-        let iat = time_claim(claims, "iat")?;
+    fn check_times(&self, times: json::TimeClaims, now: i64) -> Result<(), Refusal> {
+        let json::TimeClaims { exp, nbf, iat } = times;
         let now = i128::from(now);
         let leeway = i128::from(self.leeway);
         match exp {
@@ -338,16 +428,69 @@ impl Verifier {
     }
 }
 
-/// Step 2: strict base64url, strict JSON, an object.
-fn decode_header(segment: &[u8]) -> Result<Map<String, Value>, Refusal> {
-    let bytes = b64::decode(segment).ok_or(Refusal::Malformed)?;
-    json::parse_object(&bytes).map_err(|_| Refusal::Malformed)
+/// Step 3: `alg` a string naming an algorithm we implement, and no `crit`. Nothing else of
+/// the header (`kid`, `jwk`, `jku`, `x5u`, `x5c`, ...) is looked at. Whether the algorithm is
+/// allowed is the caller's question.
+fn algorithm_in(header: &Map<String, Value>) -> Result<Algorithm, Refusal> {
+    if header.contains_key("crit") {
+        return Err(Refusal::Algorithm);
+    }
+    let name = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .ok_or(Refusal::Algorithm)?;
+    Algorithm::from_name(name.as_bytes()).ok_or(Refusal::Algorithm)
+}
+
+/// The headers nearly every signer writes, as (segment, JSON text, algorithm): a token whose
+/// header segment is one of these skips decoding and parsing it. The table is checked against
+/// the generic path by a unit test.
+const KNOWN_HEADERS: [(&[u8], &[u8], Algorithm); 6] = [
+    (
+        b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+        br#"{"alg":"HS256","typ":"JWT"}"#,
+        Algorithm::HS256,
+    ),
+    (
+        b"eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9",
+        br#"{"typ":"JWT","alg":"HS256"}"#,
+        Algorithm::HS256,
+    ),
+    (
+        b"eyJhbGciOiJIUzI1NiJ9",
+        br#"{"alg":"HS256"}"#,
+        Algorithm::HS256,
+    ),
+    (
+        b"eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9",
+        br#"{"alg":"HS384","typ":"JWT"}"#,
+        Algorithm::HS384,
+    ),
+    (
+        b"eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9",
+        br#"{"alg":"HS512","typ":"JWT"}"#,
+        Algorithm::HS512,
+    ),
+    (
+        b"eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9",
+        br#"{"typ":"JWT","alg":"HS512"}"#,
+        Algorithm::HS512,
+    ),
+];
+
+fn known_header(segment: &[u8]) -> Option<(&'static [u8], Algorithm)> {
+    KNOWN_HEADERS
+        .iter()
+        .find(|(seg, _, _)| *seg == segment)
+        .map(|(_, json, alg)| (*json, *alg))
 }
 
 /// A NumericDate (RFC 7519 §2): integers kept exact, fractions as `f64`.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum NumericDate {
+pub enum NumericDate {
+    /// An integer number of seconds, exact.
     Int(i128),
+    /// A fractional (or too large) number of seconds.
     Float(f64),
 }
 
@@ -371,7 +514,7 @@ fn time_claim(claims: &Map<String, Value>, name: &str) -> Result<Option<NumericD
     }
 }
 
-fn numeric_date(n: &Number) -> Option<NumericDate> {
+pub(crate) fn numeric_date(n: &Number) -> Option<NumericDate> {
     if let Some(i) = n.as_i64() {
         Some(NumericDate::Int(i128::from(i)))
     } else if let Some(u) = n.as_u64() {
@@ -455,7 +598,7 @@ mod tests {
         };
         let ok = v
             .verify(token, 1_300_819_379)
-            .map(|t| t.claims.get("iss").cloned());
+            .map(|t| t.claims().get("iss").cloned());
         assert_eq!(ok, Ok(Some(Value::from("joe"))));
         assert_eq!(v.verify(token, 1_300_819_380), Err(Refusal::Expired));
     }
@@ -490,7 +633,7 @@ mod tests {
             let t = token(alg, &header, r#"{"a":1}"#, b"secret");
             let verified = v.verify(t.as_bytes(), 0);
             assert_eq!(
-                verified.map(|v| v.claims.get("a").cloned()),
+                verified.map(|v| v.claims().get("a").cloned()),
                 Ok(Some(Value::from(1)))
             );
         }
@@ -512,18 +655,74 @@ mod tests {
 
     #[test]
     fn claim_lookup() {
-        let verified = Verified {
-            header: Map::new(),
-            claims: serde_json::from_str(r#"{"a":1,"payload":{"a":2,"b":3}}"#).unwrap_or_default(),
-        };
+        let verified = Verified::from_maps(
+            Map::new(),
+            serde_json::from_str(r#"{"a":1,"payload":{"a":2,"b":3}}"#).unwrap_or_default(),
+        );
         assert_eq!(verified.claim("a"), Some(&Value::from(1)));
         assert_eq!(verified.claim("b"), Some(&Value::from(3)));
         assert_eq!(verified.claim("c"), None);
-        let not_object = Verified {
-            header: Map::new(),
-            claims: serde_json::from_str(r#"{"payload":"x"}"#).unwrap_or_default(),
-        };
+        let mixed = Verified::from_maps(
+            Map::new(),
+            serde_json::from_str(r#"{"userId":1,"userid":2,"payload":{"fileType":"docx"}}"#)
+                .unwrap_or_default(),
+        );
+        assert_eq!(mixed.claim_ignore_case("userid"), Some(&Value::from(2)));
+        assert_eq!(
+            mixed.claim_ignore_case("filetype"),
+            Some(&Value::from("docx"))
+        );
+        assert_eq!(mixed.claim_ignore_case("nothing"), None);
+        let not_object = Verified::from_maps(
+            Map::new(),
+            serde_json::from_str(r#"{"payload":"x"}"#).unwrap_or_default(),
+        );
+        assert_eq!(not_object.claims_json(), br#"{"payload":"x"}"#);
         assert_eq!(not_object.claim("x"), None);
+    }
+
+    #[test]
+    fn known_headers_match_the_generic_path() {
+        for (segment, json, alg) in KNOWN_HEADERS {
+            assert_eq!(b64::decode(segment).as_deref(), Some(json));
+            let map = json::parse_object(json).unwrap();
+            assert_eq!(algorithm_in(&map), Ok(alg));
+        }
+    }
+
+    #[test]
+    fn lazy_and_parsed_verification_agree() {
+        let v = verifier(b"secret", 0, false);
+        let key = Key::new(b"secret");
+        for claims in [
+            r#"{"a":1}"#,
+            r#"{"exp":10}"#,
+            r#"{"a":1,"a":2}"#,
+            r#"{"exp":"x"}"#,
+            "[1]",
+        ] {
+            for header in [
+                r#"{"alg":"HS256","typ":"JWT"}"#,
+                r#"{"typ":"JWT","alg":"HS256","kid":"k"}"#,
+            ] {
+                let input = format!(
+                    "{}.{}",
+                    b64::encode(header.as_bytes()),
+                    b64::encode(claims.as_bytes())
+                );
+                let token = format!(
+                    "{input}.{}",
+                    key.sign(Algorithm::HS256, input.as_bytes()).unwrap()
+                );
+                let lazy = v.verify(token.as_bytes(), 5);
+                let parsed = v.verify_parsed(token.as_bytes(), 5);
+                assert_eq!(lazy, parsed, "{header} {claims}");
+                if let Ok(lazy) = lazy {
+                    assert_eq!(lazy.claims_json(), claims.as_bytes());
+                    assert_eq!(lazy.header().get("alg"), Some(&Value::from("HS256")));
+                }
+            }
+        }
     }
 
     #[test]

@@ -13,6 +13,6 @@ pub mod policy;
 pub mod profile;
 
 pub use error::Refusal;
-pub use jws::{Algorithm, AlgorithmSet, Key, Verified, Verifier};
+pub use jws::{Algorithm, AlgorithmSet, Key, NumericDate, Verified, Verifier};
 pub use policy::{check, Accepted, RequestParts};
 pub use profile::Profile;

@@ -128,9 +128,9 @@ fn check_download(
     now: i64,
 ) -> Result<Accepted, Refusal> {
     let token = header_token(parts)?.ok_or(Refusal::Missing)?;
-    let verified = verifier.verify(token, now)?;
+    let verified = verifier.verify_parsed(token, now)?;
     let url = verified
-        .claims
+        .claims()
         .get("payload")
         .and_then(Value::as_object)
         .and_then(|payload| payload.get("url"))
@@ -357,7 +357,7 @@ fn verify_and_fit(
     verifier: &Verifier,
     now: i64,
 ) -> Result<Verified, Refusal> {
-    let verified = verifier.verify(token, now)?;
+    let verified = verifier.verify_parsed(token, now)?;
     match profile {
         Profile::Command => fit_inbox(&verified, &["c"], true)?,
         Profile::Convert => fit_inbox(&verified, &["url", "outputtype"], false)?,
@@ -408,9 +408,9 @@ fn fit_callback(verified: &Verified, body: &Body, source: Source) -> Result<(), 
 /// The claims a callback body is compared with: a body token's top level; a header token's
 /// `payload` object (its top level when it has none).
 fn callback_claims(verified: &Verified, source: Source) -> &Map<String, Value> {
-    match (source, verified.claims.get("payload")) {
+    match (source, verified.claims().get("payload")) {
         (Source::Header, Some(Value::Object(payload))) => payload,
-        _ => &verified.claims,
+        _ => verified.claims(),
     }
 }
 

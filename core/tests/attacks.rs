@@ -595,3 +595,574 @@ fn verify_signature_skips_the_payload() {
     assert_eq!(signed.algorithm, Algorithm::HS256);
     assert_eq!(v.verify(t.as_bytes(), NOW), Err(Refusal::Malformed));
 }
+
+// ---------------------------------------------------------------------------------------
+// More vectors of jwt-anchors §7, and the same attacks carried by whole requests through
+// `policy::check` (header, body and query tokens, every profile that reads them).
+
+mod policy_attacks {
+    use super::*;
+    use onlyoffice_jwt_core::policy::{check, Accepted, RequestParts};
+    use onlyoffice_jwt_core::{Profile, Verifier};
+
+    fn profile_verifier(profile: Profile) -> Verifier {
+        verifier(&[SECRET], &ALL, 60, profile.requires_exp_by_default())
+    }
+
+    fn run(profile: Profile, parts: &RequestParts<'_>) -> Result<Accepted, Refusal> {
+        check(profile, parts, &profile_verifier(profile), NOW)
+    }
+
+    fn req<'a>(
+        headers: &'a [&'a [u8]],
+        body: Option<&'a [u8]>,
+        args: &'a [u8],
+    ) -> RequestParts<'a> {
+        RequestParts {
+            token_override: None,
+            header_values: headers,
+            args,
+            body,
+            request_uri: b"/",
+        }
+    }
+
+    fn bearer(token: &str) -> Vec<u8> {
+        format!("Bearer {token}").into_bytes()
+    }
+
+    fn command_token() -> String {
+        hs256_token(r#"{"alg":"HS256","typ":"JWT"}"#, CLAIMS, SECRET)
+    }
+
+    fn command_header_token() -> String {
+        hs256_token(
+            r#"{"alg":"HS256","typ":"JWT"}"#,
+            &format!(r#"{{"payload":{CLAIMS}}}"#),
+            SECRET,
+        )
+    }
+
+    /// A status-2 callback body carrying its own flat token, and the matching `payload`
+    /// header token, both expiring 300 s after NOW.
+    fn callback_pair() -> (String, String) {
+        let fields = r#""key":"a1b2c3d4e5f6a7b8c9d0","status":2,"url":"https://ds.example/cache/files/x/output.docx""#;
+        let exp = NOW + 300;
+        let flat = hs256_token(
+            r#"{"alg":"HS256","typ":"JWT"}"#,
+            &format!(r#"{{{fields},"iat":{NOW},"exp":{exp}}}"#),
+            SECRET,
+        );
+        let wrapped = hs256_token(
+            r#"{"alg":"HS256","typ":"JWT"}"#,
+            &format!(r#"{{"payload":{{{fields}}},"iat":{NOW},"exp":{exp}}}"#),
+            SECRET,
+        );
+        (format!(r#"{{{fields},"token":"{flat}"}}"#), wrapped)
+    }
+
+    /// Bad tokens of every kind, each with the refusal it must get.
+    fn bad_tokens(claims: &str) -> Vec<(&'static str, String, Refusal)> {
+        let (h, c, s) = segments(&hs256_token(r#"{"alg":"HS256"}"#, claims, SECRET));
+        let none = b64::encode(br#"{"alg":"none"}"#);
+        vec![
+            (
+                "foreign secret",
+                hs256_token(r#"{"alg":"HS256"}"#, claims, b"another-secret"),
+                Refusal::Signature,
+            ),
+            (
+                "alg none unsigned",
+                format!("{none}.{c}."),
+                Refusal::Malformed,
+            ),
+            (
+                "alg none leftover sig",
+                format!("{none}.{c}.{s}"),
+                Refusal::Algorithm,
+            ),
+            ("stripped signature", format!("{h}.{c}"), Refusal::Malformed),
+            (
+                "padded signature",
+                format!("{h}.{c}.{s}="),
+                Refusal::Malformed,
+            ),
+            (
+                "four segments",
+                format!("{h}.{c}.{s}.{s}"),
+                Refusal::Malformed,
+            ),
+            ("garbage", "not-a-jwt".to_owned(), Refusal::Malformed),
+            (
+                "crit",
+                hs256_token(r#"{"alg":"HS256","crit":["exp"]}"#, claims, SECRET),
+                Refusal::Algorithm,
+            ),
+        ]
+    }
+
+    #[test]
+    fn attack_time_claims_of_wrong_type_through_bearer() {
+        for name in ["exp", "nbf", "iat"] {
+            for value in [
+                "\"4133862000\"",
+                "true",
+                "false",
+                "null",
+                "[]",
+                "{}",
+                "[4133862000]",
+            ] {
+                let t = hs256_token(
+                    r#"{"alg":"HS256"}"#,
+                    &format!(r#"{{"sub":"a","{name}":{value}}}"#),
+                    SECRET,
+                );
+                let header = bearer(&t);
+                assert_eq!(
+                    run(Profile::Bearer, &req(&[&header], None, b"")).err(),
+                    Some(Refusal::Malformed),
+                    "{name}: {value}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn attack_huge_time_claims_through_callback() {
+        // callback requires exp: every form of exp, with the body matching the claims.
+        let cases: &[(&str, Option<Refusal>)] = &[
+            ("1e400", Some(Refusal::Malformed)),
+            ("-1e400", Some(Refusal::Malformed)),
+            ("9999999999999999999999", None),
+            ("1e300", None),
+            ("-1e300", Some(Refusal::Expired)),
+            ("-0", Some(Refusal::Expired)),
+            ("-9223372036854775809", Some(Refusal::Expired)),
+            ("18446744073709551616", None),
+            ("4133862000.5", None),
+            ("0.0000001", Some(Refusal::Expired)),
+        ];
+        for (exp, want) in cases {
+            let t = hs256_token(
+                r#"{"alg":"HS256"}"#,
+                &format!(r#"{{"key":"k","status":4,"exp":{exp}}}"#),
+                SECRET,
+            );
+            let body = format!(r#"{{"key":"k","status":4,"token":"{t}"}}"#);
+            let got = run(Profile::Callback, &req(&[], Some(body.as_bytes()), b""));
+            assert_eq!(got.err(), *want, "exp {exp}");
+        }
+    }
+
+    #[test]
+    fn attack_very_long_and_odd_kid() {
+        let v = all_algs();
+        let long = "k".repeat(10_000);
+        for kid in [
+            format!("\"{long}\""),
+            "null".to_owned(),
+            "[\"a\"]".to_owned(),
+        ] {
+            let header = format!(r#"{{"alg":"HS256","kid":{kid}}}"#);
+            let forged = hs256_token(&header, CLAIMS, b"attacker");
+            assert_eq!(v.verify(forged.as_bytes(), NOW), Err(Refusal::Signature));
+            let real = hs256_token(&header, CLAIMS, SECRET);
+            assert!(v.verify(real.as_bytes(), NOW).is_ok());
+        }
+    }
+
+    #[test]
+    fn attack_header_non_canonical_trailing_bits() {
+        // {"alg":"HS256"} is 15 bytes: 20 characters, no partial group. Add a member so the
+        // header ends in a partial group, then set an unused bit of its last character.
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut tried = 0;
+        for pad in ["", "x", "xx"] {
+            let header = format!(r#"{{"alg":"HS256","p":"{pad}"}}"#);
+            let unused_bits = match header.len() % 3 {
+                1 => 0b1111,
+                2 => 0b11,
+                _ => continue,
+            };
+            let h = b64::encode(header.as_bytes());
+            let c = b64::encode(CLAIMS.as_bytes());
+            let mut bytes = h.clone().into_bytes();
+            let last = bytes.last_mut().expect("non-empty");
+            let index = alphabet.iter().position(|a| a == last).expect("alphabet");
+            assert_eq!(index & unused_bits, 0);
+            *last = alphabet[index | 1];
+            let odd = String::from_utf8(bytes).expect("ascii");
+            let t = sign_input(Algorithm::HS256, &format!("{odd}.{c}"), SECRET);
+            assert_eq!(
+                all_algs().verify(t.as_bytes(), NOW),
+                Err(Refusal::Malformed),
+                "{header}"
+            );
+            let t = sign_input(Algorithm::HS256, &format!("{h}.{c}"), SECRET);
+            assert!(all_algs().verify(t.as_bytes(), NOW).is_ok());
+            tried += 1;
+        }
+        assert_eq!(tried, 2);
+    }
+
+    #[test]
+    fn attack_empty_token_everywhere() {
+        // Empty or blank header values are no token.
+        for value in [&b"Bearer"[..], b"Bearer ", b"Bearer \t ", b"bearer  "] {
+            assert_eq!(
+                run(Profile::Bearer, &req(&[value], None, b"")).err(),
+                Some(Refusal::Missing),
+                "{value:?}"
+            );
+        }
+        // An empty body token or query token is no token (as the DS's `if (token)`).
+        for body in [r#"{"token":""}"#, r#"{"token":null}"#, r#"{"c":"info"}"#] {
+            assert_eq!(
+                run(Profile::Command, &req(&[], Some(body.as_bytes()), b"")).err(),
+                Some(Refusal::Missing),
+                "{body}"
+            );
+        }
+        assert_eq!(
+            run(Profile::Command, &req(&[], None, b"token=")).err(),
+            Some(Refusal::Missing)
+        );
+        assert_eq!(
+            run(Profile::Command, &req(&[], None, b"token")).err(),
+            Some(Refusal::Missing)
+        );
+        // A blank but non-empty token is a malformed token, not a missing one.
+        for body in [r#"{"token":" "}"#, r#"{"token":"."}"#, r#"{"token":".."}"#] {
+            assert_eq!(
+                run(Profile::Command, &req(&[], Some(body.as_bytes()), b"")).err(),
+                Some(Refusal::Malformed),
+                "{body}"
+            );
+        }
+        assert_eq!(
+            run(Profile::Command, &req(&[], None, b"token=%20")).err(),
+            Some(Refusal::Malformed)
+        );
+    }
+
+    #[test]
+    fn attack_bearer_scheme_variants() {
+        let t = command_token();
+        let cases: Vec<(String, Option<Refusal>)> = vec![
+            (format!("Bearer {t}"), None),
+            (format!("bearer {t}"), None),
+            (format!("BEARER {t}"), None),
+            (format!("bEaReR {t}"), None),
+            (format!("Bearer  {t}"), None),
+            (format!("Bearer\t{t}"), None),
+            (format!("Bearer {t} "), None),
+            ("Bearer".to_owned(), Some(Refusal::Missing)),
+            (format!("Bearer{t}"), Some(Refusal::Missing)),
+            (format!("Basic {t}"), Some(Refusal::Missing)),
+            (format!("Token {t}"), Some(Refusal::Missing)),
+            (t.clone(), Some(Refusal::Missing)),
+            (format!(" Bearer {t}"), Some(Refusal::Missing)),
+            (format!("Bearer {t} {t}"), Some(Refusal::Malformed)),
+            (format!("Bearer {t},"), Some(Refusal::Malformed)),
+            (format!("Bearer {t}="), Some(Refusal::Malformed)),
+            (format!("Bearer \"{t}\""), Some(Refusal::Malformed)),
+            (format!("Bearer {t}\0"), Some(Refusal::Malformed)),
+        ];
+        for (value, want) in &cases {
+            let got = run(Profile::Bearer, &req(&[value.as_bytes()], None, b""));
+            assert_eq!(got.err(), *want, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn attack_bad_token_in_every_place() {
+        let wrapped = format!(r#"{{"payload":{CLAIMS}}}"#);
+        for (name, bad, want) in bad_tokens(CLAIMS) {
+            // body token
+            let body = format!(r#"{{"token":"{bad}"}}"#);
+            assert_eq!(
+                run(Profile::Command, &req(&[], Some(body.as_bytes()), b"")).err(),
+                Some(want),
+                "body: {name}"
+            );
+            // query token (no JSON body)
+            let args = format!("token={bad}");
+            assert_eq!(
+                run(Profile::Command, &req(&[], None, args.as_bytes())).err(),
+                Some(want),
+                "query: {name}"
+            );
+        }
+        for (name, bad, want) in bad_tokens(&wrapped) {
+            let header = bearer(&bad);
+            assert_eq!(
+                run(Profile::Command, &req(&[&header], Some(b"{}"), b"")).err(),
+                Some(want),
+                "header: {name}"
+            );
+            assert_eq!(
+                run(Profile::Bearer, &req(&[&header], None, b"")).err(),
+                Some(want),
+                "bearer: {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn attack_body_and_header_tokens_either_bad() {
+        let good_body = format!(r#"{{"token":"{}"}}"#, command_token());
+        let good_header = bearer(&command_header_token());
+        assert!(run(
+            Profile::Command,
+            &req(&[&good_header], Some(good_body.as_bytes()), b"")
+        )
+        .is_ok());
+        let wrapped = format!(r#"{{"payload":{CLAIMS}}}"#);
+        for (name, bad, want) in bad_tokens(&wrapped) {
+            // good body, bad header
+            let header = bearer(&bad);
+            assert_eq!(
+                run(
+                    Profile::Command,
+                    &req(&[&header], Some(good_body.as_bytes()), b"")
+                )
+                .err(),
+                Some(want),
+                "good body, bad header: {name}"
+            );
+            // good query, bad header
+            let args = format!("token={}", command_token());
+            assert_eq!(
+                run(Profile::Command, &req(&[&header], None, args.as_bytes())).err(),
+                Some(want),
+                "good query, bad header: {name}"
+            );
+        }
+        for (name, bad, want) in bad_tokens(CLAIMS) {
+            // bad body, good header: the header does not rescue the request
+            let body = format!(r#"{{"token":"{bad}"}}"#);
+            assert_eq!(
+                run(
+                    Profile::Command,
+                    &req(&[&good_header], Some(body.as_bytes()), b"")
+                )
+                .err(),
+                Some(want),
+                "bad body, good header: {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn attack_callback_tokens_either_bad() {
+        let (body, header) = callback_pair();
+        let good_header = bearer(&header);
+        assert!(run(
+            Profile::Callback,
+            &req(&[&good_header], Some(body.as_bytes()), b"")
+        )
+        .is_ok());
+        // A good body token with a bad header token.
+        let (_, c, s) = segments(&header);
+        let none = b64::encode(br#"{"alg":"none"}"#);
+        for (name, bad, want) in [
+            ("alg none", format!("{none}.{c}.{s}"), Refusal::Algorithm),
+            ("stripped", format!("{none}.{c}."), Refusal::Malformed),
+            (
+                "foreign",
+                hs256_token(r#"{"alg":"HS256"}"#, r#"{"payload":{}}"#, b"x"),
+                Refusal::Signature,
+            ),
+        ] {
+            let h = bearer(&bad);
+            assert_eq!(
+                run(Profile::Callback, &req(&[&h], Some(body.as_bytes()), b"")).err(),
+                Some(want),
+                "{name}"
+            );
+        }
+        // A bad body token with a good header token.
+        let forged = body.replace(
+            &body[body.find("\"token\":\"").expect("token") + 9..body.len() - 2],
+            &hs256_token(r#"{"alg":"HS256"}"#, r#"{"key":"x","status":2}"#, b"x"),
+        );
+        assert_ne!(forged, body);
+        assert_eq!(
+            run(
+                Profile::Callback,
+                &req(&[&good_header], Some(forged.as_bytes()), b"")
+            )
+            .err(),
+            Some(Refusal::Signature)
+        );
+        // The body altered after signing, either token alone and both together.
+        let altered = body.replace("output.docx", "evil.docx");
+        let stripped = {
+            let i = altered.find(",\"token\"").expect("token");
+            format!("{}}}", &altered[..i])
+        };
+        for (name, headers, b) in [
+            ("body token", &[][..], &altered),
+            ("header token", &[&good_header[..]][..], &stripped),
+            ("both tokens", &[&good_header[..]][..], &altered),
+        ] {
+            assert_eq!(
+                run(Profile::Callback, &req(headers, Some(b.as_bytes()), b"")).err(),
+                Some(Refusal::BodyMismatch),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn attack_body_token_types_and_duplicates() {
+        let header = bearer(&command_header_token());
+        for token in ["true", "1", "-1", "{}", "[]", r#"["x"]"#, r#"{"a":"b"}"#] {
+            let body = format!(r#"{{"token":{token}}}"#);
+            assert_eq!(
+                run(
+                    Profile::Command,
+                    &req(&[&header], Some(body.as_bytes()), b"")
+                )
+                .err(),
+                Some(Refusal::Malformed),
+                "{token}"
+            );
+        }
+        let t = command_token();
+        let mut invalid_utf8 = format!(r#"{{"token":"{t}","x":"?"}}"#).into_bytes();
+        let q = invalid_utf8
+            .iter()
+            .rposition(|b| *b == b'?')
+            .expect("marker");
+        invalid_utf8[q] = 0xff;
+        for body in [
+            format!(r#"{{"token":"{t}","token":"{t}"}}"#).into_bytes(),
+            format!(r#"{{"token":"{t}","tok\u0065n":"x"}}"#).into_bytes(),
+            format!(r#"{{"token":"{t}","c":{{"a":1,"a":2}}}}"#).into_bytes(),
+            format!(r#"{{"token":"{t}"}} {{}}"#).into_bytes(),
+            format!(r#"{{"token":"{t}",}}"#).into_bytes(),
+            format!("{{\"token\":\"{t}\",\"x\":\"\\ud800\"}}").into_bytes(),
+            invalid_utf8,
+        ] {
+            assert_eq!(
+                run(Profile::Command, &req(&[], Some(&body), b"")).err(),
+                Some(Refusal::BadBody),
+                "{:?}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+        // A JSON-escaped token is the same token once unescaped (as for the DS).
+        let escaped = t.replace('.', "\\u002e");
+        let body = format!(r#"{{"token":"{escaped}"}}"#);
+        assert!(run(Profile::Command, &req(&[], Some(body.as_bytes()), b"")).is_ok());
+        // Whitespace or a NUL inside the JSON string is part of the token: malformed.
+        for token in [format!(" {t}"), format!("{t}\\n"), format!("{t}\\u0000")] {
+            let body = format!(r#"{{"token":"{token}"}}"#);
+            assert_eq!(
+                run(Profile::Command, &req(&[], Some(body.as_bytes()), b"")).err(),
+                Some(Refusal::Malformed),
+                "{token:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn attack_alg_none_through_every_profile() {
+        let claims = b64::encode(
+            br#"{"c":"info","url":"u","outputtype":"pdf","key":"k","status":2,"exp":9999999999,"payload":{"url":"/"}}"#,
+        );
+        for name in ["none", "None", "NONE", "nOnE"] {
+            let header = b64::encode(format!(r#"{{"alg":"{name}","typ":"JWT"}}"#).as_bytes());
+            for sig in ["", "c2lnbmF0dXJl"] {
+                let t = format!("{header}.{claims}.{sig}");
+                let want = if sig.is_empty() {
+                    Refusal::Malformed
+                } else {
+                    Refusal::Algorithm
+                };
+                let h = bearer(&t);
+                for profile in [Profile::Bearer, Profile::Download, Profile::Command] {
+                    assert_eq!(
+                        run(profile, &req(&[&h], None, b"")).err(),
+                        Some(want),
+                        "{name} {profile:?} header"
+                    );
+                }
+                let body = format!(r#"{{"key":"k","status":2,"token":"{t}"}}"#);
+                for profile in [
+                    Profile::Command,
+                    Profile::Convert,
+                    Profile::Builder,
+                    Profile::Callback,
+                ] {
+                    assert_eq!(
+                        run(profile, &req(&[], Some(body.as_bytes()), b"")).err(),
+                        Some(want),
+                        "{name} {profile:?} body"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn attack_oversized_json_bodies_are_bounded() {
+        let t = command_token();
+        // 100 000 distinct members, then the token.
+        let mut members = String::new();
+        for i in 0..100_000 {
+            members.push_str(&format!("\"m{i}\":{i},"));
+        }
+        let body = format!("{{{members}\"token\":\"{t}\"}}");
+        assert!(run(Profile::Command, &req(&[], Some(body.as_bytes()), b"")).is_ok());
+        // The same members in a genuine callback: they are not claimed.
+        let (cb, _) = callback_pair();
+        let big_cb = format!("{{{members}{}", &cb[1..]);
+        assert_eq!(
+            run(Profile::Callback, &req(&[], Some(big_cb.as_bytes()), b"")).err(),
+            Some(Refusal::BodyMismatch)
+        );
+        // A 1 MB string member.
+        let body = format!(r#"{{"x":"{}","token":"{t}"}}"#, "a".repeat(1 << 20));
+        assert!(run(Profile::Command, &req(&[], Some(body.as_bytes()), b"")).is_ok());
+        // 100 000 nested arrays: refused, no stack overflow.
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(
+            run(Profile::Command, &req(&[], Some(deep.as_bytes()), b"")).err(),
+            Some(Refusal::BadBody)
+        );
+        let deep_obj = format!(
+            r#"{{"token":"{t}","x":{}1{}}}"#,
+            r#"{"a":"#.repeat(100_000),
+            "}".repeat(100_000)
+        );
+        assert_eq!(
+            run(Profile::Command, &req(&[], Some(deep_obj.as_bytes()), b"")).err(),
+            Some(Refusal::BadBody)
+        );
+        // A huge array.
+        let body = format!(r#"{{"x":[{}0],"token":"{t}"}}"#, "0,".repeat(500_000));
+        assert!(run(Profile::Command, &req(&[], Some(body.as_bytes()), b"")).is_ok());
+    }
+
+    #[test]
+    fn attack_non_object_claims_through_profiles() {
+        for claims in ["[]", "\"str\"", "123", "null", "true"] {
+            let t = hs256_token(r#"{"alg":"HS256"}"#, claims, SECRET);
+            let h = bearer(&t);
+            assert_eq!(
+                run(Profile::Bearer, &req(&[&h], None, b"")).err(),
+                Some(Refusal::Malformed),
+                "{claims}"
+            );
+            let body = format!(r#"{{"token":"{t}"}}"#);
+            assert_eq!(
+                run(Profile::Command, &req(&[], Some(body.as_bytes()), b"")).err(),
+                Some(Refusal::Malformed),
+                "{claims}"
+            );
+        }
+    }
+}
