@@ -21,8 +21,20 @@ const STRICT: GeneralPurpose = GeneralPurpose::new(
 
 /// Whether `byte` belongs to the base64url alphabet (`A-Z a-z 0-9 - _`).
 pub fn is_alphabet(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'
+    ALPHABET[usize::from(byte)]
 }
+
+/// Whether each byte is a base64url character: one table look-up a byte.
+static ALPHABET: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+        b += 1;
+    }
+    table
+};
 
 /// Decodes strict base64url; `None` when `input` is not the canonical unpadded encoding of
 /// some octets.

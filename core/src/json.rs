@@ -10,13 +10,12 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{
-    Deserialize, DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor,
-};
+use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use thiserror::Error;
 
 use crate::jws::{numeric_date, NumericDate};
+use crate::scan;
 
 /// Why bytes are not strict JSON. The text never contains any of the input.
 #[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
@@ -175,169 +174,84 @@ pub struct TimeClaims {
 }
 
 /// Checks that `bytes` are a strict JSON object (the same rules as [`parse`]) and returns its
-/// top-level `exp`, `nbf` and `iat`, without building the object: no value is allocated, and
-/// member names are only copied when they hold escapes. A time claim that is not a number is
-/// an error.
+/// top-level `exp`, `nbf` and `iat`, without building the object. A time claim that is not
+/// a number is an error.
 pub fn scan_times(bytes: &[u8]) -> Result<TimeClaims, JsonError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let mut names = Vec::new();
-    let times = de
-        .deserialize_map(TopScan { names: &mut names })
-        .map_err(classify)?;
-    de.end().map_err(|_| JsonError::Syntax)?;
-    Ok(times)
+    scan_members(bytes)?.times()
 }
 
-/// Member names of the objects being scanned, innermost last: one vector for the whole scan.
-type Names<'de> = Vec<Cow<'de, str>>;
+/* members as raw text */
 
-/// Refuses duplicates among the names an object pushed since `start`, then pops them.
-/// Sorting keeps this O(n log n) for objects with many members.
-fn check_names<E: serde::de::Error>(names: &mut Names<'_>, start: usize) -> Result<(), E> {
-    let own = names.get_mut(start..).unwrap_or_default();
-    own.sort_unstable();
-    let duplicate = own.windows(2).any(|w| matches!(w, [a, b] if a == b));
-    names.truncate(start);
-    if duplicate {
-        Err(E::custom(DUPLICATE))
+/// The members of a JSON object as names and raw value texts, for comparing objects without
+/// building them: two members whose texts are the same bytes are equal, and only texts that
+/// differ are parsed (see [`raw_eq`]).
+#[derive(Debug, Default)]
+pub struct Members<'a> {
+    list: Vec<(Cow<'a, str>, &'a [u8])>,
+}
+
+impl<'a> Members<'a> {
+    /// The raw text of the member called `name`.
+    pub fn get(&self, name: &str) -> Option<&'a [u8]> {
+        self.list
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, raw)| *raw)
+    }
+
+    /// The members, in document order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &'a [u8])> + '_ {
+        self.list.iter().map(|(n, raw)| (&**n, *raw))
+    }
+
+    /// The time claims among the members; a time claim that is not a number is an error.
+    pub fn times(&self) -> Result<TimeClaims, JsonError> {
+        let time = |name| match self.get(name) {
+            None => Ok(None),
+            Some(raw) => match serde_json::from_slice::<Value>(raw) {
+                Ok(Value::Number(n)) => numeric_date(&n).map(Some).ok_or(JsonError::Syntax),
+                _ => Err(JsonError::Syntax),
+            },
+        };
+        Ok(TimeClaims {
+            exp: time("exp")?,
+            nbf: time("nbf")?,
+            iat: time("iat")?,
+        })
+    }
+}
+
+/// Checks that `bytes` are a strict JSON object (the rules of [`parse`]) and returns its
+/// members as raw texts, in one pass ([`crate::scan`]). Nothing but the member list (and the
+/// names that hold escapes) is allocated.
+pub fn scan_members(bytes: &[u8]) -> Result<Members<'_>, JsonError> {
+    let first = bytes.iter().find(|b| !is_whitespace(**b));
+    let mut list = Vec::new();
+    scan::scan(bytes, Some(&mut list)).map_err(|e| match e {
+        scan::ScanError::Syntax => JsonError::Syntax,
+        scan::ScanError::Duplicate => JsonError::Duplicate,
+    })?;
+    if first == Some(&b'{') {
+        Ok(Members { list })
     } else {
-        Ok(())
+        Err(JsonError::NotObject)
     }
 }
 
-/// The top-level object of a scan.
-struct TopScan<'a, 'de> {
-    names: &'a mut Names<'de>,
+/// Whether two raw JSON texts (each strict JSON) are equal values: the same bytes, or else
+/// equal once parsed (member order, white space and escapes may differ).
+pub fn raw_eq(a: &[u8], b: &[u8]) -> bool {
+    a == b
+        || matches!(
+            (serde_json::from_slice::<Value>(a), serde_json::from_slice::<Value>(b)),
+            (Ok(x), Ok(y)) if x == y
+        )
 }
 
-impl<'de> Visitor<'de> for TopScan<'_, 'de> {
-    type Value = TimeClaims;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<TimeClaims, A::Error> {
-        let mut times = TimeClaims::default();
-        let start = self.names.len();
-        while let Some(name) = access.next_key_seed(NameSeed)? {
-            let slot = match &*name {
-                "exp" => Some(&mut times.exp),
-                "nbf" => Some(&mut times.nbf),
-                "iat" => Some(&mut times.iat),
-                _ => None,
-            };
-            match slot {
-                Some(slot) => *slot = Some(access.next_value_seed(TimeSeed)?),
-                None => access.next_value_seed(Scan { names: self.names })?,
-            }
-            self.names.push(name);
-        }
-        check_names(self.names, start)?;
-        Ok(times)
-    }
-}
-
-/// Any value inside a scanned object.
-struct Scan<'a, 'de> {
-    names: &'a mut Names<'de>,
-}
-
-impl<'de> DeserializeSeed<'de> for Scan<'_, 'de> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
-        de.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Scan<'_, 'de> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq
-            .next_element_seed(Scan {
-                names: &mut *self.names,
-            })?
-            .is_some()
-        {}
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<(), A::Error> {
-        let start = self.names.len();
-        while let Some(name) = access.next_key_seed(NameSeed)? {
-            access.next_value_seed(Scan {
-                names: &mut *self.names,
-            })?;
-            self.names.push(name);
-        }
-        check_names(self.names, start)
-    }
-}
-
-/// A member name, borrowed from the input when it holds no escape.
-struct NameSeed;
-
-impl<'de> DeserializeSeed<'de> for NameSeed {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Cow<'de, str>, D::Error> {
-        de.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for NameSeed {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a member name")
-    }
-
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
-        Ok(Cow::Borrowed(v))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Cow<'de, str>, E> {
-        Ok(Cow::Owned(v.to_owned()))
-    }
-}
-
-/// A time claim's value: a number, or an error.
-struct TimeSeed;
-
-impl<'de> DeserializeSeed<'de> for TimeSeed {
-    type Value = NumericDate;
-
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<NumericDate, D::Error> {
-        match Value::deserialize(de)? {
-            Value::Number(n) => numeric_date(&n).ok_or_else(|| D::Error::custom("time claim")),
-            _ => Err(D::Error::custom("time claim")),
-        }
-    }
+/// Whether a raw JSON text is an empty object.
+pub fn raw_is_empty_object(raw: &[u8]) -> bool {
+    let mut bytes = raw.iter().filter(|b| !is_whitespace(**b));
+    bytes.next() == Some(&b'{') && bytes.next() == Some(&b'}') && bytes.next().is_none()
 }
 
 #[cfg(test)]
@@ -354,6 +268,44 @@ mod tests {
         assert_eq!(parse(b" [1, 2] "), Ok(json!([1, 2])));
         assert_eq!(parse(b"\"s\""), Ok(json!("s")));
         assert_eq!(parse(b"0"), Ok(json!(0)));
+    }
+
+    #[test]
+    fn members_agree_with_parse() {
+        for input in [
+            &br#"{"a":1,"b":"x","c":{"d":[1,{"e":null}]},"f":true,"g":-1.5e3}"#[..],
+            br#" { "a" : 1 } "#,
+            br#"{}"#,
+            br#"{"a":1,"a":2}"#,
+            br#"{"a":1,"\u0061":2}"#,
+            br#"{"x":{"a":1,"a":2}}"#,
+            br#"{"x":[{"a":1,"a":2}]}"#,
+            br#"{"x":"\ud800"}"#,
+            br#"{"x":"\u00e9"}"#,
+            br#"{"x":1e400}"#,
+            br#"{"x":[1e400]}"#,
+            br#"{"x":01}"#,
+            b"{\"x\":\"\xff\"}",
+            br#"{"x":1}x"#,
+            br#"[1]"#,
+            b"{",
+        ] {
+            assert_eq!(
+                scan_members(input).is_ok(),
+                parse_object(input).is_ok(),
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+        }
+        let m = scan_members(br#"{"a":1,"b":{"c":"d"},"exp":5}"#).unwrap();
+        assert_eq!(m.get("b"), Some(&br#"{"c":"d"}"#[..]));
+        assert_eq!(m.get("z"), None);
+        assert_eq!(m.times().map(|t| t.exp), Ok(Some(NumericDate::Int(5))));
+        assert!(scan_members(br#"{"exp":"5"}"#).unwrap().times().is_err());
+        assert!(raw_eq(br#"{"a":1,"b":[2]}"#, br#"{ "b": [2], "a": 1 }"#));
+        assert!(!raw_eq(b"1", b"2"));
+        assert!(raw_is_empty_object(b" { } "));
+        assert!(!raw_is_empty_object(b"[]"));
     }
 
     #[test]

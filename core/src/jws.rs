@@ -370,6 +370,13 @@ impl Verifier {
         Ok((verified, algorithm))
     }
 
+    /// Steps 1 to 5 for callers that validate the claims themselves: the returned token's
+    /// signature is good, but its claims are not yet known to be JSON, nor in time. The caller
+    /// must check both (strict JSON object, then [`Verifier::check_times`]) before using it.
+    pub(crate) fn verify_signature_only(&self, token: &[u8]) -> Result<Verified, Refusal> {
+        self.verify_parts(token).map(|(verified, _)| verified)
+    }
+
     /// Steps 1 to 4 of [`Verifier::verify`]: the token's form, its header, its algorithm and
     /// its signature, but nothing about the payload (which a JWS need not make JSON).
     pub fn verify_signature(&self, token: &[u8]) -> Result<SignedPayload, Refusal> {
@@ -408,7 +415,7 @@ impl Verifier {
 
     /// Step 6: `exp`, `nbf` and `iat` are numbers when present, and `now` lies within them
     /// give or take the leeway.
-    fn check_times(&self, times: json::TimeClaims, now: i64) -> Result<(), Refusal> {
+    pub(crate) fn check_times(&self, times: json::TimeClaims, now: i64) -> Result<(), Refusal> {
         let json::TimeClaims { exp, nbf, iat } = times;
         let now = i128::from(now);
         let leeway = i128::from(self.leeway);

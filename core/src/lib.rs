@@ -11,6 +11,7 @@ pub mod json;
 pub mod jws;
 pub mod policy;
 pub mod profile;
+pub mod scan;
 
 pub use error::Refusal;
 pub use jws::{Algorithm, AlgorithmSet, Key, NumericDate, Verified, Verifier};

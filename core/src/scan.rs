@@ -1,0 +1,538 @@
+//! A strict JSON validator that builds nothing: one pass over the bytes, no allocation but
+//! the list of member names it compares for duplicates.
+//!
+//! It accepts exactly what [`crate::json::parse`] accepts (serde_json's grammar: UTF-8, no
+//! trailing data, no lone surrogates, finite numbers, at most 127 levels of nesting; and no
+//! duplicate member names at any depth), which a unit test and the `json_scan` fuzz target
+//! check against serde_json. It is what lets the module verify a token, or compare a
+//! callback body with its token, without building the JSON values of either.
+
+use std::borrow::Cow;
+
+/// The deepest nesting accepted: what serde_json's recursion limit lets through.
+const MAX_DEPTH: usize = 127;
+
+/// Why a text is not strict JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScanError {
+    /// Not JSON (or not within the limits above).
+    Syntax,
+    /// Two members of one object have the same name (after unescaping).
+    Duplicate,
+}
+
+/// A top-level member: its name and its value's raw text.
+pub type Member<'a> = (Cow<'a, str>, &'a [u8]);
+
+/// Validates `bytes` as one JSON value. When it is an object, its members are appended to
+/// `members` (when given) as names and raw value texts, in document order; nested objects
+/// are validated but not listed.
+pub fn scan<'a>(bytes: &'a [u8], members: Option<&mut Vec<Member<'a>>>) -> Result<(), ScanError> {
+    // JSON outside strings is ASCII, so checking UTF-8 once for the whole text is the same as
+    // checking each string, and much cheaper than checking them one by one.
+    let text = std::str::from_utf8(bytes).map_err(|_| ScanError::Syntax)?;
+    let mut s = Scanner {
+        text,
+        bytes,
+        pos: 0,
+        names: Vec::new(),
+    };
+    s.ws();
+    s.value(0, members)?;
+    s.ws();
+    if s.pos == bytes.len() {
+        Ok(())
+    } else {
+        Err(ScanError::Syntax)
+    }
+}
+
+struct Scanner<'a> {
+    /// The whole input, known to be UTF-8.
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    /// Member names of the objects being scanned, innermost last.
+    names: Vec<Cow<'a, str>>,
+}
+
+impl<'a> Scanner<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, b: u8) -> Result<(), ScanError> {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(ScanError::Syntax)
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), ScanError> {
+        let end = self.pos + word.len();
+        if self.bytes.get(self.pos..end) == Some(word) {
+            self.pos = end;
+            Ok(())
+        } else {
+            Err(ScanError::Syntax)
+        }
+    }
+
+    fn value(
+        &mut self,
+        depth: usize,
+        members: Option<&mut Vec<Member<'a>>>,
+    ) -> Result<(), ScanError> {
+        match self.peek() {
+            Some(b'{') => self.object(depth + 1, members),
+            Some(b'[') => self.array(depth + 1),
+            Some(b'"') => self.string().map(|_| ()),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => Err(ScanError::Syntax),
+        }
+    }
+
+    fn object(
+        &mut self,
+        depth: usize,
+        mut members: Option<&mut Vec<Member<'a>>>,
+    ) -> Result<(), ScanError> {
+        if depth > MAX_DEPTH {
+            return Err(ScanError::Syntax);
+        }
+        self.eat(b'{')?;
+        let start = self.names.len();
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            let name = self.string()?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            let value_start = self.pos;
+            self.value(depth, None)?;
+            if let Some(list) = members.as_deref_mut() {
+                let raw = self
+                    .bytes
+                    .get(value_start..self.pos)
+                    .ok_or(ScanError::Syntax)?;
+                list.push((name.clone(), raw));
+            }
+            self.names.push(name);
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => return Err(ScanError::Syntax),
+            }
+        }
+        self.check_names(start)
+    }
+
+    /// Refuses duplicates among the names pushed since `start`, then pops them.
+    fn check_names(&mut self, start: usize) -> Result<(), ScanError> {
+        let own = self.names.get_mut(start..).unwrap_or_default();
+        let duplicate = match own.len() {
+            0 | 1 => false,
+            // Small objects: compare pairs (no sorting, no moves).
+            2..=8 => own
+                .iter()
+                .enumerate()
+                .any(|(i, a)| own.iter().skip(i + 1).any(|b| a == b)),
+            _ => {
+                own.sort_unstable();
+                own.windows(2).any(|w| matches!(w, [a, b] if a == b))
+            }
+        };
+        self.names.truncate(start);
+        if duplicate {
+            Err(ScanError::Duplicate)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<(), ScanError> {
+        if depth > MAX_DEPTH {
+            return Err(ScanError::Syntax);
+        }
+        self.eat(b'[')?;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            self.value(depth, None)?;
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(ScanError::Syntax),
+            }
+        }
+    }
+
+    /// A string: its content, borrowed when it holds no escape.
+    fn string(&mut self) -> Result<Cow<'a, str>, ScanError> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        // Fast path: plain bytes up to the closing quote.
+        self.pos = start + plain_run(self.bytes.get(start..).unwrap_or_default());
+        let plain = self.text.get(start..self.pos).ok_or(ScanError::Syntax)?;
+        if self.peek() == Some(b'"') {
+            self.pos += 1;
+            return Ok(Cow::Borrowed(plain));
+        }
+        // Slow path: unescape.
+        let mut out = String::from(plain);
+        loop {
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    self.escape(&mut out)?;
+                }
+                _ => return Err(ScanError::Syntax),
+            }
+            let run_start = self.pos;
+            self.pos = run_start + plain_run(self.bytes.get(run_start..).unwrap_or_default());
+            out.push_str(
+                self.text
+                    .get(run_start..self.pos)
+                    .ok_or(ScanError::Syntax)?,
+            );
+        }
+    }
+
+    fn escape(&mut self, out: &mut String) -> Result<(), ScanError> {
+        let c = match self.peek() {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                self.pos += 1;
+                let first = self.hex4()?;
+                let c = match first {
+                    0xd800..=0xdbff => {
+                        // A high surrogate must be followed by an escaped low one.
+                        self.literal(b"\\u")?;
+                        let second = self.hex4()?;
+                        if !(0xdc00..=0xdfff).contains(&second) {
+                            return Err(ScanError::Syntax);
+                        }
+                        let code = 0x10000 + ((first - 0xd800) << 10) + (second - 0xdc00);
+                        char::from_u32(code).ok_or(ScanError::Syntax)?
+                    }
+                    0xdc00..=0xdfff => return Err(ScanError::Syntax),
+                    _ => char::from_u32(first).ok_or(ScanError::Syntax)?,
+                };
+                out.push(c);
+                return Ok(());
+            }
+            _ => return Err(ScanError::Syntax),
+        };
+        self.pos += 1;
+        out.push(c);
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u32, ScanError> {
+        let digits = self
+            .bytes
+            .get(self.pos..self.pos + 4)
+            .ok_or(ScanError::Syntax)?;
+        let mut v = 0u32;
+        for &d in digits {
+            let n = (d as char).to_digit(16).ok_or(ScanError::Syntax)?;
+            v = (v << 4) | n;
+        }
+        self.pos += 4;
+        Ok(v)
+    }
+
+    /// A number of JSON's grammar whose value is a finite `f64`.
+    fn number(&mut self) -> Result<(), ScanError> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(ScanError::Syntax),
+        }
+        let mut simple = true;
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            simple = false;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(ScanError::Syntax);
+            }
+            self.digits();
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            simple = false;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(ScanError::Syntax);
+            }
+            self.digits();
+        }
+        let text = self.bytes.get(start..self.pos).ok_or(ScanError::Syntax)?;
+        // Integers of up to 300 digits are finite as f64; anything else is checked.
+        if simple && text.len() <= 300 {
+            return Ok(());
+        }
+        let finite = std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok())
+            .is_some_and(f64::is_finite);
+        if finite {
+            Ok(())
+        } else {
+            Err(ScanError::Syntax)
+        }
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+    }
+}
+
+/// The length of the run of string bytes at the start of `bytes` that need no attention: no
+/// `"`, no `\\`, no control character. Eight bytes at a time while no byte of the eight
+/// needs attention (the classic "has a zero byte" test, on three masks), then byte by byte.
+fn plain_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut n = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // bytes < 0x20: (x - 0x20..) & !x & 0x80.. is exact for bytes below 0x80, and bytes
+        // from 0x80 on have their top bit set in x, so !x clears them.
+        let special = has_zero(x ^ (ONES * u64::from(b'"')))
+            | has_zero(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x & HIGHS);
+        if special != 0 {
+            break;
+        }
+        n += 8;
+    }
+    let rest = bytes.get(n..).unwrap_or_default();
+    n + rest
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .unwrap_or(rest.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json;
+
+    /// The scanner and serde_json (with the duplicate check) agree on `input`.
+    fn agree(input: &[u8]) {
+        let scanned = scan(input, None);
+        let parsed = json::parse(input);
+        assert_eq!(
+            scanned.is_ok(),
+            parsed.is_ok(),
+            "{:?}",
+            String::from_utf8_lossy(input)
+        );
+        if let (Err(s), Err(p)) = (scanned, parsed) {
+            let same = matches!(
+                (s, p),
+                (ScanError::Duplicate, json::JsonError::Duplicate)
+                    | (ScanError::Syntax, json::JsonError::Syntax)
+            );
+            assert!(same, "{:?}: {s:?} vs {p:?}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_edge_cases() {
+        let cases: &[&[u8]] = &[
+            b"0",
+            b"-0",
+            b"00",
+            b"01",
+            b"1.",
+            b".5",
+            b"1e",
+            b"1e+",
+            b"1E-2",
+            b"-",
+            b"+1",
+            b"1.7976931348623157e308",
+            b"1.8e308",
+            b"-1.8e308",
+            b"1e-400",
+            b"123456789012345678901234567890",
+            b"true",
+            b"tru",
+            b"truee",
+            b"null",
+            b"nul",
+            b"false",
+            b" \t\r\n1\n",
+            b"\x0c1",
+            b"\"\"",
+            b"\"a\x01\"",
+            b"\"\\u0000\"",
+            b"\"\\ud83d\\ude00\"",
+            b"\"\\ud83d\"",
+            b"\"\\ude00\"",
+            b"\"\\ud83d\\u0041\"",
+            b"\"\\x\"",
+            b"\"\\u12\"",
+            b"\"\\u12G4\"",
+            b"\"\xc0\x80\"",
+            b"\"\xf0\x9f\x98\x80\"",
+            b"\"\xed\xa0\x80\"",
+            b"\"abc",
+            b"\"\\\"\"",
+            b"\"\\/\"",
+            b"{}",
+            b"{ }",
+            b"{\"a\":1,}",
+            b"{\"a\" 1}",
+            b"{\"a\":}",
+            b"{1:1}",
+            b"{\"a\":1\"b\":2}",
+            b"[]",
+            b"[1,]",
+            b"[,1]",
+            b"[1 2]",
+            b"[",
+            b"]",
+            b"{}}",
+            b"[]]",
+            b"{\"a\":1,\"a\":1}",
+            b"{\"a\":1,\"\\u0061\":1}",
+            b"{\"a\":{\"b\":1,\"b\":2}}",
+            b"[{\"a\":1},{\"a\":1}]",
+            b"{\"a\":[{\"b\":1,\"c\":2,\"b\":3}]}",
+            b"{\"1\":1,\"2\":2,\"3\":3,\"4\":4,\"5\":5,\"6\":6,\"7\":7,\"8\":8,\"9\":9,\"1\":0}",
+            b"{\"1\":1,\"2\":2,\"3\":3,\"4\":4,\"5\":5,\"6\":6,\"7\":7,\"8\":8,\"9\":9,\"10\":0}",
+        ];
+        for input in cases {
+            agree(input);
+        }
+        for depth in [1, 100, 126, 127, 128, 129, 130, 500] {
+            agree(format!("{}{}", "[".repeat(depth), "]".repeat(depth)).as_bytes());
+            agree(format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth)).as_bytes());
+            agree(
+                format!(
+                    "{}{{}}{}",
+                    "[{\"a\":".repeat(depth / 2),
+                    "}]".repeat(depth / 2)
+                )
+                .as_bytes(),
+            );
+        }
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_mutations() {
+        let seed = br#"{"key":"a1b2","status":2,"url":"https://x/y?z=1","history":{"serverVersion":"8.2.0","changes":[{"created":"2025-01-01 11:58:10","user":{"id":"a@b","name":"\u00e9"}}]},"users":["a@b"],"n":-1.5e3,"t":true,"f":false,"z":null}"#;
+        let alphabet = b"{}[]\":,\\ 0123456789.eE+-tfnrulsabu\xc3\xa9\xff\x01";
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let mut input = seed.to_vec();
+            for _ in 0..(next() % 3 + 1) {
+                let at = (next() as usize) % (input.len() + 1);
+                let byte = alphabet[(next() as usize) % alphabet.len()];
+                match next() % 3 {
+                    0 if at < input.len() => input[at] = byte,
+                    1 if at < input.len() => {
+                        input.remove(at);
+                    }
+                    _ => input.insert(at, byte),
+                }
+            }
+            agree(&input);
+        }
+    }
+
+    #[test]
+    fn plain_runs() {
+        for input in [
+            &b""[..],
+            b"abc",
+            b"abcdefgh",
+            b"abcdefgh\"",
+            b"abcdefg\"h",
+            b"abcdefghij\\",
+            b"\x1fabcdefgh",
+            b"abcdefgh\x7fijklmnop\x01",
+            b"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"",
+            b"\xff\xff\xff\xff\xff\xff\xff\xff\xff \x00",
+        ] {
+            let want = input
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(input.len());
+            assert_eq!(plain_run(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn lists_top_level_members() {
+        let mut members = Vec::new();
+        scan(
+            br#" {"a" : 1 , "b":{"c":[1,2]}, "d\u0065":"x"} "#,
+            Some(&mut members),
+        )
+        .unwrap();
+        let names: Vec<&str> = members.iter().map(|(n, _)| &**n).collect();
+        assert_eq!(names, ["a", "b", "de"]);
+        assert_eq!(members[1].1, br#"{"c":[1,2]}"#);
+        assert_eq!(members[2].1, br#""x""#);
+    }
+}
