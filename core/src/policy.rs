@@ -5,7 +5,9 @@
 //! else the `Bearer` header. Unlike the Document Server, a header token sent next to that
 //! primary token is verified and checked too: a request carrying any bad token is refused.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+use serde_json::Value;
 
 use crate::jws::{Verified, Verifier};
 use crate::{json, Profile, Refusal};
@@ -228,43 +230,60 @@ fn hex_value(b: u8) -> Option<u8> {
 }
 
 /// What the body is, as far as finding a token goes.
-#[derive(Debug, PartialEq)]
-enum Body {
+#[derive(Debug)]
+enum Body<'a> {
     /// No body, or only whitespace.
     None,
     /// A body that does not start like JSON (a raw docbuilder script, a form, ...).
     NotJson,
-    /// Strict JSON (an object or any other value).
-    Json(Value),
+    /// A strict JSON object, as its members' raw texts.
+    Object(json::Members<'a>),
+    /// Strict JSON that is not an object.
+    OtherJson,
 }
 
 /// Classifies the body; a body that starts like JSON but is not strict JSON is
 /// [`Refusal::BadBody`] (the Document Server's own parser might read it differently).
-fn classify_body(body: Option<&[u8]>) -> Result<Body, Refusal> {
+fn classify_body(body: Option<&[u8]>) -> Result<Body<'_>, Refusal> {
     let Some(body) = body.filter(|b| !b.iter().all(|c| json::is_whitespace(*c))) else {
         return Ok(Body::None);
     };
     if !json::looks_like_json(body) {
         return Ok(Body::NotJson);
     }
+    let first = body.iter().find(|c| !json::is_whitespace(**c));
+    if first == Some(&b'{') {
+        return json::scan_members(body)
+            .map(Body::Object)
+            .map_err(|_| Refusal::BadBody);
+    }
     json::parse(body)
-        .map(Body::Json)
+        .map(|_| Body::OtherJson)
         .map_err(|_| Refusal::BadBody)
 }
 
 /// A JSON body's `token` member, as the Document Server's `if (params.token)` reads it:
 /// a non-empty string is the token; `null`, `false`, `0`, `""` or no member is no token;
 /// any other (truthy) value cannot be a JWT and is malformed.
-fn body_token(body: &Value) -> Result<Option<&str>, Refusal> {
-    let Some(object) = body.as_object() else {
+fn body_token<'a>(body: &Body<'a>) -> Result<Option<Cow<'a, [u8]>>, Refusal> {
+    let Body::Object(members) = body else {
         return Ok(None);
     };
-    match object.get("token") {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => Ok(None),
-        Some(Value::String(s)) if s.is_empty() => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(Value::Number(n)) if n.as_f64() == Some(0.0) => Ok(None),
-        Some(_) => Err(Refusal::Malformed),
+    let Some(raw) = members.get("token") else {
+        return Ok(None);
+    };
+    // A JWT needs no escapes: take it straight from the body when it has none.
+    if let Some(inner) = raw.strip_prefix(b"\"").and_then(|r| r.strip_suffix(b"\"")) {
+        if !inner.contains(&b'\\') {
+            return Ok((!inner.is_empty()).then_some(Cow::Borrowed(inner)));
+        }
+    }
+    match serde_json::from_slice::<Value>(raw) {
+        Ok(Value::Null | Value::Bool(false)) => Ok(None),
+        Ok(Value::String(s)) if s.is_empty() => Ok(None),
+        Ok(Value::String(s)) => Ok(Some(Cow::Owned(s.into_bytes()))),
+        Ok(Value::Number(n)) if n.as_f64() == Some(0.0) => Ok(None),
+        _ => Err(Refusal::Malformed),
     }
 }
 
@@ -309,7 +328,7 @@ fn check_body_profile(
     now: i64,
 ) -> Result<Accepted, Refusal> {
     let body = classify_body(parts.body)?;
-    if profile == Profile::Builder && body == Body::NotJson {
+    if profile == Profile::Builder && matches!(body, Body::NotJson) {
         // The Document Server would run this script unsigned, whatever token comes with it.
         return Err(Refusal::BadBody);
     }
@@ -319,12 +338,9 @@ fn check_body_profile(
     } else {
         None
     };
-    let from_body = match &body {
-        Body::Json(value) => body_token(value)?,
-        _ => None,
-    };
-    let (primary, source): (&[u8], Source) = match (from_body, &query, header) {
-        (Some(token), _, _) => (token.as_bytes(), Source::Body),
+    let from_body = body_token(&body)?;
+    let (primary, source): (&[u8], Source) = match (&from_body, &query, header) {
+        (Some(token), _, _) => (token, Source::Body),
         (None, Some(token), _) => (token, Source::Query),
         (None, None, Some(token)) => (token, Source::Header),
         (None, None, None) => return Err(Refusal::Missing),
@@ -351,18 +367,20 @@ fn takes_query_token(profile: Profile, body: &Body) -> bool {
 /// body).
 fn verify_and_fit(
     profile: Profile,
-    body: &Body,
+    body: &Body<'_>,
     token: &[u8],
     source: Source,
     verifier: &Verifier,
     now: i64,
 ) -> Result<Verified, Refusal> {
+    if profile == Profile::Callback {
+        return verify_callback(body, token, source, verifier, now);
+    }
     let verified = verifier.verify_parsed(token, now)?;
     match profile {
         Profile::Command => fit_inbox(&verified, &["c"], true)?,
         Profile::Convert => fit_inbox(&verified, &["url", "outputtype"], false)?,
         Profile::Builder => fit_inbox(&verified, &["url"], false)?,
-        Profile::Callback => fit_callback(&verified, body, source)?,
         _ => {}
     }
     Ok(verified)
@@ -383,21 +401,54 @@ fn fit_inbox(verified: &Verified, required: &[&str], string_c: bool) -> Result<(
     Ok(())
 }
 
-/// A save callback: `key` and `status` claimed, and every body member other than `token`
-/// claimed with an equal value (a `history` of `{}` on either side matches: the Document
-/// Server's size trim).
-fn fit_callback(verified: &Verified, body: &Body, source: Source) -> Result<(), Refusal> {
-    if verified.claim("key").is_none() || verified.claim("status").is_none() {
+/// A save callback token: verified like any token, but its claims are compared with the body
+/// as raw texts, without building either (a callback body is a few kilobytes of JSON signed
+/// twice: this is the module's most expensive check).
+fn verify_callback(
+    body: &Body<'_>,
+    token: &[u8],
+    source: Source,
+    verifier: &Verifier,
+    now: i64,
+) -> Result<Verified, Refusal> {
+    let verified = verifier.verify_signature_only(token)?;
+    let claims = json::scan_members(verified.claims_json()).map_err(|_| Refusal::Malformed)?;
+    verifier.check_times(claims.times().map_err(|_| Refusal::Malformed)?, now)?;
+    let payload = match claims.get("payload") {
+        Some(raw) if raw.first() == Some(&b'{') => {
+            json::scan_members(raw).map_err(|_| Refusal::Malformed)?
+        }
+        _ => json::Members::default(),
+    };
+    fit_callback(&claims, &payload, body, source)?;
+    Ok(verified)
+}
+
+/// A save callback: `key` and `status` claimed (flat or under `payload`), and every body
+/// member other than `token` claimed with an equal value (a `history` of `{}` on either side
+/// matches: the Document Server's size trim). A body token's claims are its top level; a
+/// header token's are its `payload` (its top level when it has none).
+fn fit_callback(
+    claims: &json::Members<'_>,
+    payload: &json::Members<'_>,
+    body: &Body<'_>,
+    source: Source,
+) -> Result<(), Refusal> {
+    let claimed = |name| claims.get(name).or_else(|| payload.get(name)).is_some();
+    if !claimed("key") || !claimed("status") {
         return Err(Refusal::Claims);
     }
-    let Body::Json(Value::Object(members)) = body else {
+    let Body::Object(members) = body else {
         return Err(Refusal::BodyMismatch);
     };
-    let claims = callback_claims(verified, source);
+    let compared = match (source, claims.get("payload")) {
+        (Source::Header, Some(raw)) if raw.first() == Some(&b'{') => payload,
+        _ => claims,
+    };
     let all_claimed = members
         .iter()
-        .filter(|(name, _)| name.as_str() != "token")
-        .all(|(name, value)| member_matches(name, value, claims.get(name)));
+        .filter(|(name, _)| *name != "token")
+        .all(|(name, value)| member_matches(name, value, compared.get(name)));
     if all_claimed {
         Ok(())
     } else {
@@ -405,27 +456,14 @@ fn fit_callback(verified: &Verified, body: &Body, source: Source) -> Result<(), 
     }
 }
 
-/// The claims a callback body is compared with: a body token's top level; a header token's
-/// `payload` object (its top level when it has none).
-fn callback_claims(verified: &Verified, source: Source) -> &Map<String, Value> {
-    match (source, verified.claims().get("payload")) {
-        (Source::Header, Some(Value::Object(payload))) => payload,
-        _ => verified.claims(),
-    }
-}
-
-fn member_matches(name: &str, value: &Value, claim: Option<&Value>) -> bool {
+fn member_matches(name: &str, value: &[u8], claim: Option<&[u8]>) -> bool {
     let Some(claim) = claim else {
         return false;
     };
-    if name == "history" && (is_empty_object(value) || is_empty_object(claim)) {
+    if name == "history" && (json::raw_is_empty_object(value) || json::raw_is_empty_object(claim)) {
         return true;
     }
-    value == claim
-}
-
-fn is_empty_object(value: &Value) -> bool {
-    value.as_object().is_some_and(Map::is_empty)
+    json::raw_eq(value, claim)
 }
 
 #[cfg(test)]
@@ -541,52 +579,57 @@ mod tests {
         assert_eq!(t(""), want("/", ""));
     }
 
+    /// A short name for the class of a body, for the tests.
+    fn class(body: &[u8]) -> Result<&'static str, Refusal> {
+        classify_body(Some(body)).map(|b| match b {
+            Body::None => "none",
+            Body::NotJson => "not json",
+            Body::Object(_) => "object",
+            Body::OtherJson => "other json",
+        })
+    }
+
     #[test]
     fn body_classes() {
-        assert_eq!(classify_body(None), Ok(Body::None));
-        assert_eq!(classify_body(Some(b"")), Ok(Body::None));
-        assert_eq!(classify_body(Some(b" \r\n\t")), Ok(Body::None));
-        assert_eq!(
-            classify_body(Some(b"builder.CreateFile(\"docx\");")),
-            Ok(Body::NotJson)
-        );
-        assert_eq!(classify_body(Some(b"token=abc")), Ok(Body::NotJson));
-        assert_eq!(
-            classify_body(Some(b"filetype=docx&url=x")),
-            Ok(Body::NotJson)
-        );
-        assert_eq!(classify_body(Some(b"truex")), Err(Refusal::BadBody));
-        assert_eq!(classify_body(Some(b"1 2")), Err(Refusal::BadBody));
-        assert_eq!(
-            classify_body(Some(b" {\"a\":1}")),
-            Ok(Body::Json(json!({"a":1})))
-        );
-        assert_eq!(classify_body(Some(b"[1]")), Ok(Body::Json(json!([1]))));
-        assert_eq!(
-            classify_body(Some(b"{\"a\":1,\"a\":1}")),
-            Err(Refusal::BadBody)
-        );
-        assert_eq!(
-            classify_body(Some(b"{\"token\":\"a\",\"token\":\"b\"}")),
-            Err(Refusal::BadBody)
-        );
-        assert_eq!(
-            classify_body(Some(b"{\"a\":\"\xff\"}")),
-            Err(Refusal::BadBody)
-        );
-        assert_eq!(
-            classify_body(Some(b"{\"a\":\"\\ud800\"}")),
-            Err(Refusal::BadBody)
-        );
-        assert_eq!(classify_body(Some(b"{")), Err(Refusal::BadBody));
-        assert_eq!(classify_body(Some(b"true x")), Err(Refusal::BadBody));
+        assert!(matches!(classify_body(None), Ok(Body::None)));
+        assert_eq!(class(b""), Ok("none"));
+        assert_eq!(class(b" \r\n\t"), Ok("none"));
+        assert_eq!(class(b"builder.CreateFile(\"docx\");"), Ok("not json"));
+        assert_eq!(class(b"token=abc"), Ok("not json"));
+        assert_eq!(class(b"filetype=docx&url=x"), Ok("not json"));
+        assert_eq!(class(b"truex"), Err(Refusal::BadBody));
+        assert_eq!(class(b"1 2"), Err(Refusal::BadBody));
+        assert_eq!(class(b" {\"a\":1}"), Ok("object"));
+        assert_eq!(class(b"[1]"), Ok("other json"));
+        assert_eq!(class(b"\"x\""), Ok("other json"));
+        for bad in [
+            &b"{\"a\":1,\"a\":1}"[..],
+            b"{\"token\":\"a\",\"token\":\"b\"}",
+            b"{\"a\":{\"b\":1,\"b\":2}}",
+            b"{\"a\":[{\"b\":1,\"b\":2}]}",
+            b"{\"a\":\"\xff\"}",
+            b"{\"a\":\"\\ud800\"}",
+            b"{",
+            b"{}x",
+            b"true x",
+        ] {
+            assert_eq!(class(bad), Err(Refusal::BadBody), "{bad:?}");
+        }
         let deep = format!("{}{}", "[".repeat(500), "]".repeat(500));
-        assert_eq!(classify_body(Some(deep.as_bytes())), Err(Refusal::BadBody));
+        assert_eq!(class(deep.as_bytes()), Err(Refusal::BadBody));
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(500), "]".repeat(500));
+        assert_eq!(class(deep.as_bytes()), Err(Refusal::BadBody));
     }
 
     #[test]
     fn body_token_truthiness() {
-        assert_eq!(body_token(&json!({"token": "abc"})), Ok(Some("abc")));
+        let token = |value: Value| {
+            let text = value.to_string();
+            let body = classify_body(Some(text.as_bytes()))?;
+            body_token(&body).map(|t| t.map(|t| t.into_owned()))
+        };
+        assert_eq!(token(json!({"token": "abc"})), Ok(Some(b"abc".to_vec())));
+        assert_eq!(token(json!({"token": "a\"b"})), Ok(Some(b"a\"b".to_vec())));
         for falsy in [
             json!({}),
             json!({"token": null}),
@@ -596,7 +639,7 @@ mod tests {
             json!({"token": -0.0}),
             json!({"token": ""}),
         ] {
-            assert_eq!(body_token(&falsy), Ok(None), "{falsy}");
+            assert_eq!(token(falsy.clone()), Ok(None), "{falsy}");
         }
         for truthy in [
             json!({"token": true}),
@@ -606,10 +649,10 @@ mod tests {
             json!({"token": []}),
             json!({"token": ["a"]}),
         ] {
-            assert_eq!(body_token(&truthy), Err(Refusal::Malformed), "{truthy}");
+            assert_eq!(token(truthy.clone()), Err(Refusal::Malformed), "{truthy}");
         }
-        assert_eq!(body_token(&json!(["token"])), Ok(None));
-        assert_eq!(body_token(&json!("token")), Ok(None));
+        assert_eq!(token(json!(["token"])), Ok(None));
+        assert_eq!(token(json!("token")), Ok(None));
     }
 
     #[test]
@@ -632,24 +675,25 @@ mod tests {
 
     #[test]
     fn callback_history_trim() {
-        assert!(member_matches(
+        let m = |name, value: &str, claim: Option<&str>| {
+            member_matches(name, value.as_bytes(), claim.map(str::as_bytes))
+        };
+        assert!(m("history", "{}", Some(r#"{"changes":[]}"#)));
+        assert!(m("history", "{ }", Some(r#"{"changes":[]}"#)));
+        assert!(m("history", r#"{"changes":[]}"#, Some("{}")));
+        assert!(!m(
             "history",
-            &json!({}),
-            Some(&json!({"changes": []}))
+            r#"{"changes":[]}"#,
+            Some(r#"{"changes":[1]}"#)
         ));
-        assert!(member_matches(
-            "history",
-            &json!({"changes": []}),
-            Some(&json!({}))
-        ));
-        assert!(!member_matches(
-            "history",
-            &json!({"changes": []}),
-            Some(&json!({"changes": [1]}))
-        ));
-        assert!(!member_matches("history", &json!({}), None));
-        assert!(!member_matches("url", &json!({}), Some(&json!({"a": 1}))));
-        assert!(member_matches("status", &json!(2), Some(&json!(2))));
-        assert!(!member_matches("status", &json!(2), Some(&json!("2"))));
+        assert!(!m("history", "{}", None));
+        assert!(!m("url", "{}", Some(r#"{"a":1}"#)));
+        assert!(m("status", "2", Some("2")));
+        assert!(!m("status", "2", Some(r#""2""#)));
+        // Equal values written differently still match (parsed only when the bytes differ).
+        assert!(m("users", r#"["a", "b"]"#, Some(r#"["a","b"]"#)));
+        assert!(m("history", r#"{"a":1,"b":2}"#, Some(r#"{"b":2,"a":1}"#)));
+        assert!(m("key", r#""\u0061""#, Some(r#""a""#)));
+        assert!(!m("users", r#"["a","b"]"#, Some(r#"["b","a"]"#)));
     }
 }
