@@ -225,9 +225,24 @@ impl<'a> Members<'a> {
 /// members as raw texts, in one pass ([`crate::scan`]). Nothing but the member list (and the
 /// names that hold escapes) is allocated.
 pub fn scan_members(bytes: &[u8]) -> Result<Members<'_>, JsonError> {
+    scan_object(bytes, None)
+}
+
+/// [`scan_members`], and the members of the object's `payload` member (when it is an object;
+/// else none) from the same pass.
+pub fn scan_members_and_payload(bytes: &[u8]) -> Result<(Members<'_>, Members<'_>), JsonError> {
+    let mut payload = Vec::new();
+    let members = scan_object(bytes, Some(&mut payload))?;
+    Ok((members, Members { list: payload }))
+}
+
+fn scan_object<'a>(
+    bytes: &'a [u8],
+    payload: Option<&mut Vec<scan::Member<'a>>>,
+) -> Result<Members<'a>, JsonError> {
     let first = bytes.iter().find(|b| !is_whitespace(**b));
     let mut list = Vec::new();
-    scan::scan(bytes, Some(&mut list)).map_err(|e| match e {
+    scan::scan(bytes, Some(&mut list), payload).map_err(|e| match e {
         scan::ScanError::Syntax => JsonError::Syntax,
         scan::ScanError::Duplicate => JsonError::Duplicate,
     })?;

@@ -412,14 +412,9 @@ fn verify_callback(
     now: i64,
 ) -> Result<Verified, Refusal> {
     let verified = verifier.verify_signature_only(token)?;
-    let claims = json::scan_members(verified.claims_json()).map_err(|_| Refusal::Malformed)?;
+    let (claims, payload) =
+        json::scan_members_and_payload(verified.claims_json()).map_err(|_| Refusal::Malformed)?;
     verifier.check_times(claims.times().map_err(|_| Refusal::Malformed)?, now)?;
-    let payload = match claims.get("payload") {
-        Some(raw) if raw.first() == Some(&b'{') => {
-            json::scan_members(raw).map_err(|_| Refusal::Malformed)?
-        }
-        _ => json::Members::default(),
-    };
     fit_callback(&claims, &payload, body, source)?;
     Ok(verified)
 }

@@ -25,9 +25,14 @@ pub enum ScanError {
 pub type Member<'a> = (Cow<'a, str>, &'a [u8]);
 
 /// Validates `bytes` as one JSON value. When it is an object, its members are appended to
-/// `members` (when given) as names and raw value texts, in document order; nested objects
-/// are validated but not listed.
-pub fn scan<'a>(bytes: &'a [u8], members: Option<&mut Vec<Member<'a>>>) -> Result<(), ScanError> {
+/// `members` (when given) as names and raw value texts, in document order, and the members
+/// of its `payload` member, when that is an object, to `payload` (when given); other nested
+/// objects are validated but not listed.
+pub fn scan<'a>(
+    bytes: &'a [u8],
+    members: Option<&mut Vec<Member<'a>>>,
+    payload: Option<&mut Vec<Member<'a>>>,
+) -> Result<(), ScanError> {
     // JSON outside strings is ASCII, so checking UTF-8 once for the whole text is the same as
     // checking each string, and much cheaper than checking them one by one.
     let text = std::str::from_utf8(bytes).map_err(|_| ScanError::Syntax)?;
@@ -38,7 +43,11 @@ pub fn scan<'a>(bytes: &'a [u8], members: Option<&mut Vec<Member<'a>>>) -> Resul
         names: Vec::new(),
     };
     s.ws();
-    s.value(0, members)?;
+    if s.peek() == Some(b'{') {
+        s.object(1, members, payload)?;
+    } else {
+        s.value(0)?;
+    }
     s.ws();
     if s.pos == bytes.len() {
         Ok(())
@@ -86,15 +95,11 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn value(
-        &mut self,
-        depth: usize,
-        members: Option<&mut Vec<Member<'a>>>,
-    ) -> Result<(), ScanError> {
+    fn value(&mut self, depth: usize) -> Result<(), ScanError> {
         match self.peek() {
-            Some(b'{') => self.object(depth + 1, members),
+            Some(b'{') => self.object(depth + 1, None, None),
             Some(b'[') => self.array(depth + 1),
-            Some(b'"') => self.string().map(|_| ()),
+            Some(b'"') => self.skip_string(),
             Some(b't') => self.literal(b"true"),
             Some(b'f') => self.literal(b"false"),
             Some(b'n') => self.literal(b"null"),
@@ -103,10 +108,13 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// An object; its members go to `members`, and those of its member `payload` (when an
+    /// object) to `payload`.
     fn object(
         &mut self,
         depth: usize,
         mut members: Option<&mut Vec<Member<'a>>>,
+        mut payload: Option<&mut Vec<Member<'a>>>,
     ) -> Result<(), ScanError> {
         if depth > MAX_DEPTH {
             return Err(ScanError::Syntax);
@@ -125,7 +133,12 @@ impl<'a> Scanner<'a> {
             self.eat(b':')?;
             self.ws();
             let value_start = self.pos;
-            self.value(depth, None)?;
+            match payload.as_deref_mut() {
+                Some(list) if name == "payload" && self.peek() == Some(b'{') => {
+                    self.object(depth + 1, Some(list), None)?;
+                }
+                _ => self.value(depth)?,
+            }
             if let Some(list) = members.as_deref_mut() {
                 let raw = self
                     .bytes
@@ -182,13 +195,32 @@ impl<'a> Scanner<'a> {
         }
         loop {
             self.ws();
-            self.value(depth, None)?;
+            self.value(depth)?;
             self.ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
                     return Ok(());
+                }
+                _ => return Err(ScanError::Syntax),
+            }
+        }
+    }
+
+    /// A string that is only validated (a value: nothing is kept of it).
+    fn skip_string(&mut self) -> Result<(), ScanError> {
+        self.eat(b'"')?;
+        loop {
+            self.pos += plain_run(self.bytes.get(self.pos..).unwrap_or_default());
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    self.escape(None)?;
                 }
                 _ => return Err(ScanError::Syntax),
             }
@@ -216,7 +248,7 @@ impl<'a> Scanner<'a> {
                 }
                 Some(b'\\') => {
                     self.pos += 1;
-                    self.escape(&mut out)?;
+                    self.escape(Some(&mut out))?;
                 }
                 _ => return Err(ScanError::Syntax),
             }
@@ -230,7 +262,8 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn escape(&mut self, out: &mut String) -> Result<(), ScanError> {
+    /// An escape after its backslash, unescaped into `out` when given.
+    fn escape(&mut self, out: Option<&mut String>) -> Result<(), ScanError> {
         let c = match self.peek() {
             Some(b'"') => '"',
             Some(b'\\') => '\\',
@@ -257,13 +290,17 @@ impl<'a> Scanner<'a> {
                     0xdc00..=0xdfff => return Err(ScanError::Syntax),
                     _ => char::from_u32(first).ok_or(ScanError::Syntax)?,
                 };
-                out.push(c);
+                if let Some(out) = out {
+                    out.push(c);
+                }
                 return Ok(());
             }
             _ => return Err(ScanError::Syntax),
         };
         self.pos += 1;
-        out.push(c);
+        if let Some(out) = out {
+            out.push(c);
+        }
         Ok(())
     }
 
@@ -371,7 +408,7 @@ mod tests {
 
     /// The scanner and serde_json (with the duplicate check) agree on `input`.
     fn agree(input: &[u8]) {
-        let scanned = scan(input, None);
+        let scanned = scan(input, None, None);
         let parsed = json::parse(input);
         assert_eq!(
             scanned.is_ok(),
@@ -523,11 +560,37 @@ mod tests {
     }
 
     #[test]
+    fn lists_payload_members() {
+        let (mut members, mut payload) = (Vec::new(), Vec::new());
+        let input = br#"{"payload":{"key":"k","status":2,"x":{"payload":{"no":1}}},"iat":1}"#;
+        scan(input, Some(&mut members), Some(&mut payload)).unwrap();
+        let names: Vec<&str> = payload.iter().map(|(n, _)| &**n).collect();
+        assert_eq!(names, ["key", "status", "x"]);
+        assert_eq!(members.len(), 2);
+        let (mut members, mut payload) = (Vec::new(), Vec::new());
+        scan(
+            br#"{"payload":{"a":1,"a":2}}"#,
+            Some(&mut members),
+            Some(&mut payload),
+        )
+        .unwrap_err();
+        let (mut members, mut payload) = (Vec::new(), Vec::new());
+        scan(
+            br#"{"payload":"x"}"#,
+            Some(&mut members),
+            Some(&mut payload),
+        )
+        .unwrap();
+        assert!(payload.is_empty());
+    }
+
+    #[test]
     fn lists_top_level_members() {
         let mut members = Vec::new();
         scan(
             br#" {"a" : 1 , "b":{"c":[1,2]}, "d\u0065":"x"} "#,
             Some(&mut members),
+            None,
         )
         .unwrap();
         let names: Vec<&str> = members.iter().map(|(n, _)| &**n).collect();
