@@ -79,7 +79,7 @@ sub http_req {
 	} else {
 		$req .= "\r\n";
 	}
-	my %h = map { $_ => $opts{$_} } grep { exists $opts{$_} } qw/ socket start sleep /;
+	my %h = map { $_ => $opts{$_} } grep { exists $opts{$_} } qw/ socket start sleep PeerAddr /;
 	return http($req, %h);
 }
 
