@@ -10,7 +10,8 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
 
-/// The engine: URL-safe alphabet, padding refused, non-zero trailing bits refused.
+/// The base64 crate's engine with the same rules: used to encode, and by the tests as the
+/// reference the table-driven decoder below must agree with.
 const STRICT: GeneralPurpose = GeneralPurpose::new(
     &alphabet::URL_SAFE,
     GeneralPurposeConfig::new()
@@ -21,20 +22,23 @@ const STRICT: GeneralPurpose = GeneralPurpose::new(
 
 /// Whether `byte` belongs to the base64url alphabet (`A-Z a-z 0-9 - _`).
 pub fn is_alphabet(byte: u8) -> bool {
-    ALPHABET[usize::from(byte)]
+    DECODE[usize::from(byte)] != INVALID
 }
 
-/// Whether each byte is a base64url character: one table look-up a byte.
-static ALPHABET: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
-        b += 1;
+/// Each byte's 6-bit value in the base64url alphabet, or [`INVALID`].
+static DECODE: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut i = 0;
+    while i < 64 {
+        table[alphabet[i] as usize] = i as u8;
+        i += 1;
     }
     table
 };
+
+/// Not a base64url character (any value with one of the two top bits set would do).
+const INVALID: u8 = 0xff;
 
 /// Decodes strict base64url; `None` when `input` is not the canonical unpadded encoding of
 /// some octets.
@@ -47,14 +51,65 @@ pub fn decode(input: &[u8]) -> Option<Vec<u8>> {
 /// Returns `false`, with `out` in an unspecified state, when `input` is not canonical.
 pub fn decode_into(input: &[u8], out: &mut Vec<u8>) -> bool {
     out.clear();
-    STRICT.decode_vec(input, out).is_ok()
+    let Some(len) = decoded_len(input.len()) else {
+        return false;
+    };
+    out.resize(len, 0);
+    decode_to_slice(input, out) == Some(len)
 }
 
 /// Decodes strict base64url into the start of `out` without allocating; returns the decoded
-/// length, or `None` when `input` is not canonical or `out` is shorter than
-/// [`base64::decoded_len_estimate`] of `input`'s length.
+/// length, or `None` when `input` is not canonical or `out` is too short.
+///
+/// Four characters make three octets; an invalid character is found by OR-ing the table's
+/// values (one branch per input, not per character). The last one to three characters must
+/// carry zeros in their unused low bits.
 pub fn decode_to_slice(input: &[u8], out: &mut [u8]) -> Option<usize> {
-    STRICT.decode_slice(input, out).ok()
+    let len = decoded_len(input.len())?;
+    let out = out.get_mut(..len)?;
+    let value = |b: u8| u32::from(DECODE[usize::from(b)]);
+    let mut bad = 0u32;
+    let mut chars = input.chunks_exact(4);
+    let mut octets = out.chunks_exact_mut(3);
+    for (c, o) in (&mut chars).zip(&mut octets) {
+        let (a, b, cc, d) = match *c {
+            [a, b, cc, d] => (value(a), value(b), value(cc), value(d)),
+            _ => return None,
+        };
+        bad |= a | b | cc | d;
+        let n = (a << 18) | (b << 12) | (cc << 6) | d;
+        o.copy_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+    }
+    let tail = octets.into_remainder();
+    match (chars.remainder(), tail) {
+        ([], []) => {}
+        (&[a, b], [o]) => {
+            let (a, b) = (value(a), value(b));
+            bad |= a | b | (b & 0x0f) << 8;
+            *o = ((a << 2) | (b >> 4)) as u8;
+        }
+        (&[a, b, c], [o1, o2]) => {
+            let (a, b, c) = (value(a), value(b), value(c));
+            bad |= a | b | c | (c & 0x03) << 8;
+            let n = (a << 10) | (b << 4) | (c >> 2);
+            *o1 = (n >> 8) as u8;
+            *o2 = n as u8;
+        }
+        _ => return None,
+    }
+    // A valid character is below 64; INVALID and a non-zero trailing bit set bits above.
+    (bad < 64).then_some(len)
+}
+
+/// The length of the octets that `len` base64url characters encode, or `None` for the
+/// impossible length (1 mod 4).
+const fn decoded_len(len: usize) -> Option<usize> {
+    match len % 4 {
+        0 => Some(len / 4 * 3),
+        2 => Some(len / 4 * 3 + 1),
+        3 => Some(len / 4 * 3 + 2),
+        _ => None,
+    }
 }
 
 /// Encodes octets as unpadded base64url (for tests and tools; verification never encodes).
@@ -83,6 +138,41 @@ mod tests {
         assert_eq!(decode(b"Zm8").as_deref(), Some(&b"fo"[..]));
         assert_eq!(decode(b"Zm9v").as_deref(), Some(&b"foo"[..]));
         assert_eq!(decode(b"-_-_").as_deref(), Some(&[0xfb, 0xff, 0xbf][..]));
+    }
+
+    #[test]
+    fn agrees_with_the_base64_crate() {
+        let alphabet = b"AZaz09-_+/= .Q\x00\xff";
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        for len in 0..64 {
+            for _ in 0..200 {
+                let input: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        // mostly valid characters, some invalid ones
+                        if state % 16 == 0 {
+                            alphabet[(state >> 8) as usize % alphabet.len()]
+                        } else {
+                            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                                [(state >> 8) as usize % 64]
+                        }
+                    })
+                    .collect();
+                assert_eq!(decode(&input), STRICT.decode(&input).ok(), "{input:?}");
+            }
+        }
+        for bytes in [
+            &b""[..],
+            b"f",
+            b"fo",
+            b"foo",
+            b"\xff\xfe\xfd\x00",
+            &[0u8; 100],
+        ] {
+            assert_eq!(decode(encode(bytes).as_bytes()).as_deref(), Some(bytes));
+        }
     }
 
     #[test]

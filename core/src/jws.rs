@@ -1,11 +1,12 @@
 //! Strict compact JWS (HMAC) verification.
 //!
 //! Order of work, so that a forged token costs no more than a good one: split into exactly
-//! three non-empty segments of the base64url alphabet, strict base64url-decode the header,
-//! parse it (strict JSON object), check `alg` against the allowed set and refuse `crit`; then
-//! compute the HMAC of `header.claims` with every configured key (precomputed keyed state,
-//! cloned per request) and compare in constant time; only a token whose signature verifies
-//! gets its claims decoded and parsed; then the time claims are checked.
+//! three non-empty segments, take the header (a precomputed common one, or strict
+//! base64url-decode and parse it as a strict JSON object), check `alg` against the allowed
+//! set and refuse `crit`; strict base64url-decode the claims; compute the HMAC of
+//! `header.claims` with every configured key (precomputed keyed state, cloned per request)
+//! and compare in constant time; only a token whose signature verifies gets its claims
+//! validated as JSON (without building them) and its time claims checked.
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -290,31 +291,26 @@ struct Segments<'a> {
 }
 
 impl<'a> Segments<'a> {
-    /// Step 1: exactly three non-empty segments of base64url characters, at most
+    /// Step 1: exactly three non-empty segments (the signature of base64url characters), at most
     /// [`MAX_TOKEN_LEN`] bytes in all.
     fn split(token: &'a [u8]) -> Result<Segments<'a>, Refusal> {
         if token.len() > MAX_TOKEN_LEN {
             return Err(Refusal::Malformed);
         }
-        // One pass: every byte is of the alphabet or one of exactly two dots.
-        let mut dots = [0usize; 2];
-        let mut found = 0;
-        for (i, &b) in token.iter().enumerate() {
-            if b == b'.' {
-                *dots.get_mut(found).ok_or(Refusal::Malformed)? = i;
-                found += 1;
-            } else if !b64::is_alphabet(b) {
-                return Err(Refusal::Malformed);
-            }
-        }
-        let [first, second] = dots;
-        if found != 2 {
+        let mut dots = memchr::memchr_iter(b'.', token);
+        let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
             return Err(Refusal::Malformed);
-        }
+        };
         let header = token.get(..first).unwrap_or_default();
         let claims = token.get(first + 1..second).unwrap_or_default();
         let signature = token.get(second + 1..).unwrap_or_default();
-        if header.is_empty() || claims.is_empty() || signature.is_empty() {
+        // The header and the claims are checked by decoding them (strict base64url); the
+        // signature, which is only decoded after its length is checked, here.
+        if header.is_empty()
+            || claims.is_empty()
+            || signature.is_empty()
+            || !signature.iter().all(|b| b64::is_alphabet(*b))
+        {
             return Err(Refusal::Malformed);
         }
         Ok(Segments {
@@ -369,8 +365,10 @@ impl Verifier {
         if !self.algorithms.contains(algorithm) {
             return Err(Refusal::Algorithm);
         }
-        self.check_signature(algorithm, &segments)?;
+        // Decoded before the signature is checked: a good token pays for it anyway, and a
+        // claims segment that is not base64url is malformed whatever its signature.
         let claims_json = b64::decode(segments.claims).ok_or(Refusal::Malformed)?;
+        self.check_signature(algorithm, &segments)?;
         let verified = Verified {
             header_json,
             claims_json,
