@@ -1,0 +1,204 @@
+//! The `callback` profile's body comparison, with bodies and tokens built from the input.
+//!
+//! The input is read as JSON (an object is used as the callback's fields; anything else is
+//! put into a field), `key`, `status` and `exp` are made present, and the fields are signed
+//! the way the Document Server signs a callback: a flat body token and a header token with
+//! the fields under `payload`. Then:
+//! - the genuine shapes (body token, header token, both, and the size trim: a body and
+//!   header `payload` without `changesurl` and with `history: {}`) must be accepted;
+//! - a body with a member the tokens lack, or with one value changed, must be refused with
+//!   `body_mismatch`;
+//! - the raw input as the body, next to the genuine tokens, must not panic.
+
+#![no_main]
+
+use std::rc::Rc;
+
+use libfuzzer_sys::fuzz_target;
+use onlyoffice_jwt_core::jws::MAX_TOKEN_LEN;
+use onlyoffice_jwt_core::policy::{check, RequestParts};
+use onlyoffice_jwt_core::{b64, json, Algorithm, AlgorithmSet, Key, Profile, Refusal, Verifier};
+use serde_json::{Map, Value};
+
+const NOW: i64 = 1_735_732_900;
+const EXP: i64 = NOW + 300;
+const SECRET: &[u8] = b"fuzz-callback-secret-0123456789abcdef";
+
+thread_local! {
+    static KEY: Key = Key::new(SECRET);
+    static VERIFIER: Verifier = {
+        let mut set = AlgorithmSet::empty();
+        set.insert(Algorithm::HS256);
+        Verifier {
+            keys: Rc::from(vec![Key::new(SECRET)]),
+            algorithms: set,
+            leeway: 60,
+            require_exp: Profile::Callback.requires_exp_by_default(),
+        }
+    };
+}
+
+fn sign(claims: &Map<String, Value>) -> String {
+    let header = br#"{"alg":"HS256","typ":"JWT"}"#;
+    let claims = serde_json::to_vec(claims).unwrap_or_default();
+    let input = format!("{}.{}", b64::encode(header), b64::encode(&claims));
+    let sig = KEY
+        .with(|key| key.sign(Algorithm::HS256, input.as_bytes()))
+        .unwrap_or_default();
+    format!("{input}.{sig}")
+}
+
+/// Nesting depth of a value (a scalar is 0).
+fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// The callback's fields, from any input.
+fn fields_of(data: &[u8]) -> Map<String, Value> {
+    let mut fields = match json::parse(data) {
+        Ok(Value::Object(map)) => map,
+        Ok(other) => {
+            let mut map = Map::new();
+            map.insert("url".into(), other);
+            map
+        }
+        Err(_) => {
+            let mut map = Map::new();
+            map.insert("url".into(), Value::from(String::from_utf8_lossy(data)));
+            map
+        }
+    };
+    fields.remove("token");
+    fields.remove("nbf");
+    fields.remove("iat");
+    fields
+        .entry("key")
+        .or_insert_with(|| Value::from("a1b2c3d4e5f6a7b8c9d0"));
+    fields.entry("status").or_insert_with(|| Value::from(2));
+    fields.insert("exp".into(), Value::from(EXP));
+    fields
+}
+
+fn run(body: &[u8], header: Option<&str>) -> Result<(), Refusal> {
+    let value = header.map(|t| format!("Bearer {t}").into_bytes());
+    let headers: Vec<&[u8]> = value.iter().map(Vec::as_slice).collect();
+    let parts = RequestParts {
+        token_override: None,
+        header_values: &headers,
+        args: b"",
+        body: Some(body),
+        request_uri: b"/onlyoffice/editor-callback/",
+    };
+    VERIFIER.with(|v| check(Profile::Callback, &parts, v, NOW).map(|_| ()))
+}
+
+fn with_token(fields: &Map<String, Value>, token: &str) -> Vec<u8> {
+    let mut body = fields.clone();
+    body.insert("token".into(), Value::from(token));
+    serde_json::to_vec(&body).unwrap_or_default()
+}
+
+fuzz_target!(|data: &[u8]| {
+    let fields = fields_of(data);
+    let body_token = sign(&fields);
+    let mut wrapped = Map::new();
+    wrapped.insert("payload".into(), Value::Object(fields.clone()));
+    wrapped.insert("iat".into(), Value::from(NOW));
+    wrapped.insert("exp".into(), Value::from(EXP));
+    let header_token = sign(&wrapped);
+
+    let bare = serde_json::to_vec(&fields).unwrap_or_default();
+    let with_body_token = with_token(&fields, &body_token);
+
+    // Anything goes for the raw input: no panic.
+    let _ = run(data, Some(&header_token));
+    let _ = run(data, None);
+
+    // Expectations hold when the tokens fit and the nesting is within the parser's limit.
+    let fits = body_token.len() <= MAX_TOKEN_LEN
+        && header_token.len() <= MAX_TOKEN_LEN
+        && depth(&Value::Object(wrapped.clone())) < 120;
+
+    let genuine = [
+        ("body token", run(&with_body_token, None)),
+        ("header token", run(&bare, Some(&header_token))),
+        ("both tokens", run(&with_body_token, Some(&header_token))),
+    ];
+    if fits {
+        for (name, got) in &genuine {
+            assert_eq!(got, &Ok(()), "{name}: {:?}", String::from_utf8_lossy(&bare));
+        }
+    }
+
+    // The Document Server's size trim: header payload and body without changesurl and with
+    // history {}, the body token untrimmed.
+    if fields.contains_key("history") || fields.contains_key("changesurl") {
+        let mut trimmed = fields.clone();
+        trimmed.remove("changesurl");
+        if trimmed.contains_key("history") {
+            trimmed.insert("history".into(), Value::Object(Map::new()));
+        }
+        let mut wrapped_trimmed = wrapped.clone();
+        wrapped_trimmed.insert("payload".into(), Value::Object(trimmed.clone()));
+        let trimmed_header = sign(&wrapped_trimmed);
+        let got = run(&with_token(&trimmed, &body_token), Some(&trimmed_header));
+        if fits && trimmed_header.len() <= MAX_TOKEN_LEN {
+            assert_eq!(got, Ok(()), "trimmed");
+        }
+    }
+
+    // A member the tokens lack.
+    let mut extra_name = String::from("fuzz_extra");
+    while fields.contains_key(&extra_name) {
+        extra_name.push('_');
+    }
+    let mut extra = fields.clone();
+    extra.insert(extra_name, Value::from(1));
+    let got_body = run(&with_token(&extra, &body_token), None);
+    let got_header = run(
+        &serde_json::to_vec(&extra).unwrap_or_default(),
+        Some(&header_token),
+    );
+    if fits {
+        assert_eq!(
+            got_body,
+            Err(Refusal::BodyMismatch),
+            "extra member, body token"
+        );
+        assert_eq!(
+            got_header,
+            Err(Refusal::BodyMismatch),
+            "extra member, header token"
+        );
+    }
+
+    // One value changed (wrapped in an array, which differs from any value). `history` is
+    // left alone: `{}` on either side matches anything.
+    let changed_name = fields.keys().find(|n| n.as_str() != "history").cloned();
+    if let Some(name) = changed_name {
+        let mut changed = fields.clone();
+        let old = changed.get(&name).cloned().unwrap_or(Value::Null);
+        changed.insert(name.clone(), Value::Array(vec![old]));
+        let got_body = run(&with_token(&changed, &body_token), None);
+        let got_header = run(
+            &serde_json::to_vec(&changed).unwrap_or_default(),
+            Some(&header_token),
+        );
+        if fits && depth(&Value::Object(changed.clone())) < 120 {
+            assert_eq!(
+                got_body,
+                Err(Refusal::BodyMismatch),
+                "{name} changed, body token"
+            );
+            assert_eq!(
+                got_header,
+                Err(Refusal::BodyMismatch),
+                "{name} changed, header token"
+            );
+        }
+    }
+});
