@@ -177,7 +177,33 @@ pub struct TimeClaims {
 /// top-level `exp`, `nbf` and `iat`, without building the object. A time claim that is not
 /// a number is an error.
 pub fn scan_times(bytes: &[u8]) -> Result<TimeClaims, JsonError> {
-    scan_members(bytes)?.times()
+    let mut top = scan::TopLevel::default();
+    scan_object(bytes, &mut top)?;
+    let [exp, nbf, iat] = top.times;
+    Ok(TimeClaims {
+        exp: exp.map(time_claim).transpose()?,
+        nbf: nbf.map(time_claim).transpose()?,
+        iat: iat.map(time_claim).transpose()?,
+    })
+}
+
+/// A time claim's raw text as a NumericDate: an integer of up to 18 digits is read directly,
+/// anything else through serde_json; a value that is not a number is an error.
+fn time_claim(raw: &[u8]) -> Result<NumericDate, JsonError> {
+    let (negative, digits) = match raw.strip_prefix(b"-") {
+        Some(digits) => (true, digits),
+        None => (false, raw),
+    };
+    if !digits.is_empty() && digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit) {
+        let n = digits
+            .iter()
+            .fold(0i128, |n, d| n * 10 + i128::from(d - b'0'));
+        return Ok(NumericDate::Int(if negative { -n } else { n }));
+    }
+    match serde_json::from_slice::<Value>(raw) {
+        Ok(Value::Number(n)) => numeric_date(&n).ok_or(JsonError::Syntax),
+        _ => Err(JsonError::Syntax),
+    }
 }
 
 /* members as raw text */
@@ -206,13 +232,7 @@ impl<'a> Members<'a> {
 
     /// The time claims among the members; a time claim that is not a number is an error.
     pub fn times(&self) -> Result<TimeClaims, JsonError> {
-        let time = |name| match self.get(name) {
-            None => Ok(None),
-            Some(raw) => match serde_json::from_slice::<Value>(raw) {
-                Ok(Value::Number(n)) => numeric_date(&n).map(Some).ok_or(JsonError::Syntax),
-                _ => Err(JsonError::Syntax),
-            },
-        };
+        let time = |name| self.get(name).map(time_claim).transpose();
         Ok(TimeClaims {
             exp: time("exp")?,
             nbf: time("nbf")?,
@@ -225,29 +245,44 @@ impl<'a> Members<'a> {
 /// members as raw texts, in one pass ([`crate::scan`]). Nothing but the member list (and the
 /// names that hold escapes) is allocated.
 pub fn scan_members(bytes: &[u8]) -> Result<Members<'_>, JsonError> {
-    scan_object(bytes, None)
+    let mut top = scan::TopLevel {
+        members: Some(Vec::new()),
+        ..Default::default()
+    };
+    scan_object(bytes, &mut top)?;
+    Ok(Members {
+        list: top.members.unwrap_or_default(),
+    })
 }
 
 /// [`scan_members`], and the members of the object's `payload` member (when it is an object;
 /// else none) from the same pass.
 pub fn scan_members_and_payload(bytes: &[u8]) -> Result<(Members<'_>, Members<'_>), JsonError> {
-    let mut payload = Vec::new();
-    let members = scan_object(bytes, Some(&mut payload))?;
-    Ok((members, Members { list: payload }))
+    let mut top = scan::TopLevel {
+        members: Some(Vec::new()),
+        payload: Some(Vec::new()),
+        ..Default::default()
+    };
+    scan_object(bytes, &mut top)?;
+    Ok((
+        Members {
+            list: top.members.unwrap_or_default(),
+        },
+        Members {
+            list: top.payload.unwrap_or_default(),
+        },
+    ))
 }
 
-fn scan_object<'a>(
-    bytes: &'a [u8],
-    payload: Option<&mut Vec<scan::Member<'a>>>,
-) -> Result<Members<'a>, JsonError> {
+/// Scans `bytes`, which must be a strict JSON object, keeping what `top` asks for.
+fn scan_object<'a>(bytes: &'a [u8], top: &mut scan::TopLevel<'a>) -> Result<(), JsonError> {
     let first = bytes.iter().find(|b| !is_whitespace(**b));
-    let mut list = Vec::new();
-    scan::scan(bytes, Some(&mut list), payload).map_err(|e| match e {
+    scan::scan(bytes, top).map_err(|e| match e {
         scan::ScanError::Syntax => JsonError::Syntax,
         scan::ScanError::Duplicate => JsonError::Duplicate,
     })?;
     if first == Some(&b'{') {
-        Ok(Members { list })
+        Ok(())
     } else {
         Err(JsonError::NotObject)
     }

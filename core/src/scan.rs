@@ -24,15 +24,20 @@ pub enum ScanError {
 /// A top-level member: its name and its value's raw text.
 pub type Member<'a> = (Cow<'a, str>, &'a [u8]);
 
-/// Validates `bytes` as one JSON value. When it is an object, its members are appended to
-/// `members` (when given) as names and raw value texts, in document order, and the members
-/// of its `payload` member, when that is an object, to `payload` (when given); other nested
-/// objects are validated but not listed.
-pub fn scan<'a>(
-    bytes: &'a [u8],
-    members: Option<&mut Vec<Member<'a>>>,
-    payload: Option<&mut Vec<Member<'a>>>,
-) -> Result<(), ScanError> {
+/// What a scan keeps of a top-level object: nothing is kept unless asked for.
+#[derive(Debug, Default)]
+pub struct TopLevel<'a> {
+    /// When `Some`, the object's members, as names and raw value texts, in document order.
+    pub members: Option<Vec<Member<'a>>>,
+    /// When `Some`, the members of the object's `payload` member (if that is an object).
+    pub payload: Option<Vec<Member<'a>>>,
+    /// The raw texts of the `exp`, `nbf` and `iat` members, always kept.
+    pub times: [Option<&'a [u8]>; 3],
+}
+
+/// Validates `bytes` as one JSON value; when it is an object, fills `top` as it asks.
+/// Nested objects are validated but not listed.
+pub fn scan<'a>(bytes: &'a [u8], top: &mut TopLevel<'a>) -> Result<(), ScanError> {
     // JSON outside strings is ASCII, so checking UTF-8 once for the whole text is the same as
     // checking each string, and much cheaper than checking them one by one.
     let text = std::str::from_utf8(bytes).map_err(|_| ScanError::Syntax)?;
@@ -40,11 +45,11 @@ pub fn scan<'a>(
         text,
         bytes,
         pos: 0,
-        names: Vec::new(),
+        names: Vec::with_capacity(16),
     };
     s.ws();
     if s.peek() == Some(b'{') {
-        s.object(1, members, payload)?;
+        s.object(1, Some(top))?;
     } else {
         s.value(0)?;
     }
@@ -97,7 +102,7 @@ impl<'a> Scanner<'a> {
 
     fn value(&mut self, depth: usize) -> Result<(), ScanError> {
         match self.peek() {
-            Some(b'{') => self.object(depth + 1, None, None),
+            Some(b'{') => self.object(depth + 1, None),
             Some(b'[') => self.array(depth + 1),
             Some(b'"') => self.skip_string(),
             Some(b't') => self.literal(b"true"),
@@ -108,13 +113,11 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// An object; its members go to `members`, and those of its member `payload` (when an
-    /// object) to `payload`.
+    /// An object; the top-level one (with `top`) keeps what `top` asks for.
     fn object(
         &mut self,
         depth: usize,
-        mut members: Option<&mut Vec<Member<'a>>>,
-        mut payload: Option<&mut Vec<Member<'a>>>,
+        mut top: Option<&mut TopLevel<'a>>,
     ) -> Result<(), ScanError> {
         if depth > MAX_DEPTH {
             return Err(ScanError::Syntax);
@@ -133,18 +136,42 @@ impl<'a> Scanner<'a> {
             self.eat(b':')?;
             self.ws();
             let value_start = self.pos;
-            match payload.as_deref_mut() {
-                Some(list) if name == "payload" && self.peek() == Some(b'{') => {
-                    self.object(depth + 1, Some(list), None)?;
+            match top.as_deref_mut() {
+                Some(top) => {
+                    if name == "payload" && self.peek() == Some(b'{') {
+                        if let Some(mut payload) = top.payload.take() {
+                            let nested = TopLevel {
+                                members: Some(payload),
+                                ..TopLevel::default()
+                            };
+                            let mut nested = nested;
+                            self.object(depth + 1, Some(&mut nested))?;
+                            payload = nested.members.unwrap_or_default();
+                            top.payload = Some(payload);
+                        } else {
+                            self.value(depth)?;
+                        }
+                    } else {
+                        self.value(depth)?;
+                    }
+                    let raw = self
+                        .bytes
+                        .get(value_start..self.pos)
+                        .ok_or(ScanError::Syntax)?;
+                    let slot = match &*name {
+                        "exp" => top.times.get_mut(0),
+                        "nbf" => top.times.get_mut(1),
+                        "iat" => top.times.get_mut(2),
+                        _ => None,
+                    };
+                    if let Some(slot) = slot {
+                        *slot = Some(raw);
+                    }
+                    if let Some(list) = top.members.as_mut() {
+                        list.push((name.clone(), raw));
+                    }
                 }
-                _ => self.value(depth)?,
-            }
-            if let Some(list) = members.as_deref_mut() {
-                let raw = self
-                    .bytes
-                    .get(value_start..self.pos)
-                    .ok_or(ScanError::Syntax)?;
-                list.push((name.clone(), raw));
+                None => self.value(depth)?,
             }
             self.names.push(name);
             self.ws();
@@ -408,7 +435,7 @@ mod tests {
 
     /// The scanner and serde_json (with the duplicate check) agree on `input`.
     fn agree(input: &[u8]) {
-        let scanned = scan(input, None, None);
+        let scanned = scan(input, &mut TopLevel::default());
         let parsed = json::parse(input);
         assert_eq!(
             scanned.is_ok(),
@@ -559,40 +586,42 @@ mod tests {
         }
     }
 
+    /// Scans keeping the top-level and `payload` members.
+    fn members_of(input: &[u8]) -> Result<(Vec<Member<'_>>, Vec<Member<'_>>), ScanError> {
+        let mut top = TopLevel {
+            members: Some(Vec::new()),
+            payload: Some(Vec::new()),
+            ..TopLevel::default()
+        };
+        scan(input, &mut top)?;
+        Ok((
+            top.members.unwrap_or_default(),
+            top.payload.unwrap_or_default(),
+        ))
+    }
+
     #[test]
     fn lists_payload_members() {
-        let (mut members, mut payload) = (Vec::new(), Vec::new());
         let input = br#"{"payload":{"key":"k","status":2,"x":{"payload":{"no":1}}},"iat":1}"#;
-        scan(input, Some(&mut members), Some(&mut payload)).unwrap();
+        let (members, payload) = members_of(input).unwrap();
         let names: Vec<&str> = payload.iter().map(|(n, _)| &**n).collect();
         assert_eq!(names, ["key", "status", "x"]);
         assert_eq!(members.len(), 2);
-        let (mut members, mut payload) = (Vec::new(), Vec::new());
-        scan(
-            br#"{"payload":{"a":1,"a":2}}"#,
-            Some(&mut members),
-            Some(&mut payload),
-        )
-        .unwrap_err();
-        let (mut members, mut payload) = (Vec::new(), Vec::new());
-        scan(
-            br#"{"payload":"x"}"#,
-            Some(&mut members),
-            Some(&mut payload),
-        )
-        .unwrap();
+        assert!(members_of(br#"{"payload":{"a":1,"a":2}}"#).is_err());
+        let (_, payload) = members_of(br#"{"payload":"x"}"#).unwrap();
         assert!(payload.is_empty());
     }
 
     #[test]
+    fn keeps_time_claims() {
+        let mut top = TopLevel::default();
+        scan(br#"{"exp":1,"payload":{"nbf":2},"iat":-3.5}"#, &mut top).unwrap();
+        assert_eq!(top.times, [Some(&b"1"[..]), None, Some(&b"-3.5"[..])]);
+    }
+
+    #[test]
     fn lists_top_level_members() {
-        let mut members = Vec::new();
-        scan(
-            br#" {"a" : 1 , "b":{"c":[1,2]}, "d\u0065":"x"} "#,
-            Some(&mut members),
-            None,
-        )
-        .unwrap();
+        let (members, _) = members_of(br#" {"a" : 1 , "b":{"c":[1,2]}, "d\u0065":"x"} "#).unwrap();
         let names: Vec<&str> = members.iter().map(|(n, _)| &**n).collect();
         assert_eq!(names, ["a", "b", "de"]);
         assert_eq!(members[1].1, br#"{"c":[1,2]}"#);
