@@ -340,6 +340,7 @@ fn request_body(r: &ngx_http_request_t) -> Result<Option<Cow<'_, [u8]>>, ()> {
     let mut chain = rb.bufs;
     let mut single: Option<&[u8]> = None;
     let mut gathered: Option<Vec<u8>> = None;
+    // SAFETY: `bufs` is null or the body's chain, whose links are valid or null.
     while let Some(link) = unsafe { chain.as_ref() } {
         // SAFETY: a chain link's `buf` is a valid buffer or null.
         if let Some(buf) = unsafe { link.buf.as_ref() } {
@@ -425,6 +426,7 @@ extern "C" fn request_body_filter(
         let mut link = chain;
         // SAFETY: the chain nginx passes is a valid list of links with valid buffers.
         while let Some(l) = unsafe { link.as_ref() } {
+            // SAFETY: a link's `buf` is a valid buffer or null.
             if let Some(b) = unsafe { l.buf.as_ref() } {
                 if !b.pos.is_null() && b.last > b.pos {
                     // SAFETY: both pointers are in the same buffer.
