@@ -1,0 +1,64 @@
+//! The module's own JSON scanner and base64url decoder against the libraries they replace on
+//! the request path: on every input they must give the same verdict.
+//!
+//! - `scan::scan` (one pass, builds nothing) must accept exactly what `json::parse`
+//!   (serde_json with duplicate names refused) accepts (the kind of error may differ when an
+//!   input has both a duplicate name and a later syntax error: serde_json sees the duplicate
+//!   first, the scanner compares names at the end of each object; every caller refuses both
+//!   kinds alike); for an
+//!   object, the member names and raw texts it lists must be the parsed object's, each raw
+//!   text parsing to the member's value, and the same for a `payload` object member.
+//! - `b64::decode` (a table) must agree with the base64 crate's strict URL-safe engine.
+
+#![no_main]
+
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine;
+use libfuzzer_sys::fuzz_target;
+use onlyoffice_jwt_core::scan::{scan, TopLevel};
+use onlyoffice_jwt_core::{b64, json};
+use serde_json::Value;
+
+const STRICT: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(false),
+);
+
+fuzz_target!(|data: &[u8]| {
+    assert_eq!(b64::decode(data), STRICT.decode(data).ok(), "base64url");
+
+    let mut top = TopLevel {
+        members: Some(Vec::new()),
+        payload: Some(Vec::new()),
+        ..TopLevel::default()
+    };
+    let scanned = scan(data, &mut top);
+    let parsed = json::parse(data);
+    match (&scanned, &parsed) {
+        (Ok(()), Ok(value)) => {
+            if let Value::Object(map) = value {
+                let members = top.members.unwrap_or_default();
+                assert_eq!(members.len(), map.len(), "member count");
+                for (name, raw) in &members {
+                    let raw_value = json::parse(raw).expect("a member's raw text parses");
+                    assert_eq!(map.get(&**name), Some(&raw_value), "member {name}");
+                }
+                if let Some(Value::Object(payload)) = map.get("payload") {
+                    let listed = top.payload.unwrap_or_default();
+                    assert_eq!(listed.len(), payload.len(), "payload member count");
+                    for (name, raw) in &listed {
+                        let raw_value = json::parse(raw).expect("a payload raw text parses");
+                        assert_eq!(payload.get(&**name), Some(&raw_value), "payload {name}");
+                    }
+                }
+            }
+        }
+        (Err(_), Err(_)) => {}
+        _ => panic!("scanner {scanned:?} but serde_json {parsed:?}"),
+    }
+});
