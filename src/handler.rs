@@ -183,7 +183,7 @@ fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
     let token_override = match lcf.token {
         Some(cv) => {
             token_value = complex_value(r, cv);
-            Some(token_value.as_deref().unwrap_or_default())
+            Some(token_value.as_ref().map_or(&[][..], ngx_str_t::as_bytes))
         }
         None => None,
     };
@@ -236,7 +236,7 @@ fn failed_requirement(r: &mut ngx_http_request_t, lcf: &LocConf) -> Option<u16> 
     for req in requirements.iter() {
         for &cv in &req.values {
             let value = complex_value(r, cv);
-            match value.as_deref() {
+            match value.as_ref().map(ngx_str_t::as_bytes) {
                 Some(v) if !v.is_empty() && v != b"0" => {}
                 _ => return Some(req.status),
             }
@@ -395,17 +395,18 @@ fn read_file_part(r: &ngx_http_request_t, buf: &ngx::ffi::ngx_buf_t) -> Result<V
     Ok(data)
 }
 
-/// Evaluates a complex value; `None` when nginx could not.
+/// Evaluates a complex value; `None` when nginx could not. The string is in the request pool
+/// (no copy is made).
 fn complex_value(
     r: &mut ngx_http_request_t,
     cv: *mut ngx::ffi::ngx_http_complex_value_t,
-) -> Option<Vec<u8>> {
+) -> Option<ngx_str_t> {
     let mut value = ngx_str_t::default();
     // SAFETY: `cv` was compiled at configuration time; nginx writes a pool string to `value`.
     if unsafe { ngx::ffi::ngx_http_complex_value(r, cv, &mut value) } != NGX_OK {
         return None;
     }
-    Some(value.as_bytes().to_vec())
+    Some(value)
 }
 
 /* the body filter */
