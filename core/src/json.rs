@@ -241,12 +241,15 @@ impl<'a> Members<'a> {
     }
 }
 
+/// Room for the members of a callback (about a dozen) without growing the list.
+const MEMBERS: usize = 16;
+
 /// Checks that `bytes` are a strict JSON object (the rules of [`parse`]) and returns its
 /// members as raw texts, in one pass ([`crate::scan`]). Nothing but the member list (and the
 /// names that hold escapes) is allocated.
 pub fn scan_members(bytes: &[u8]) -> Result<Members<'_>, JsonError> {
     let mut top = scan::TopLevel {
-        members: Some(Vec::new()),
+        members: Some(Vec::with_capacity(MEMBERS)),
         ..Default::default()
     };
     scan_object(bytes, &mut top)?;
@@ -259,8 +262,8 @@ pub fn scan_members(bytes: &[u8]) -> Result<Members<'_>, JsonError> {
 /// else none) from the same pass.
 pub fn scan_members_and_payload(bytes: &[u8]) -> Result<(Members<'_>, Members<'_>), JsonError> {
     let mut top = scan::TopLevel {
-        members: Some(Vec::new()),
-        payload: Some(Vec::new()),
+        members: Some(Vec::with_capacity(MEMBERS)),
+        payload: Some(Vec::with_capacity(MEMBERS)),
         ..Default::default()
     };
     scan_object(bytes, &mut top)?;

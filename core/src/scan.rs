@@ -1,5 +1,6 @@
 //! A strict JSON validator that builds nothing: one pass over the bytes, no allocation but
-//! the list of member names it compares for duplicates.
+//! the list of member names it compares for duplicates (on the stack while it holds at most
+//! [`INLINE_NAMES`] names at once, as a token's claims do).
 //!
 //! It accepts exactly what [`crate::json::parse`] accepts (serde_json's grammar: UTF-8, no
 //! trailing data, no lone surrogates, finite numbers, at most 127 levels of nesting; and no
@@ -9,8 +10,13 @@
 
 use std::borrow::Cow;
 
+use smallvec::SmallVec;
+
 /// The deepest nesting accepted: what serde_json's recursion limit lets through.
 const MAX_DEPTH: usize = 127;
+
+/// How many member names (of the objects open at one time) are kept without allocating.
+pub const INLINE_NAMES: usize = 32;
 
 /// Why a text is not strict JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,7 +51,7 @@ pub fn scan<'a>(bytes: &'a [u8], top: &mut TopLevel<'a>) -> Result<(), ScanError
         text,
         bytes,
         pos: 0,
-        names: Vec::with_capacity(16),
+        names: SmallVec::new(),
     };
     s.ws();
     if s.peek() == Some(b'{') {
@@ -61,13 +67,37 @@ pub fn scan<'a>(bytes: &'a [u8], top: &mut TopLevel<'a>) -> Result<(), ScanError
     }
 }
 
+/// A member name, with a cheap summary of it: equal names have equal fingerprints, so two
+/// names need comparing only when their fingerprints are equal.
+struct Name<'a> {
+    fingerprint: u64,
+    text: Cow<'a, str>,
+}
+
+/// The fingerprint of a name: its first and last eight bytes (or all of a shorter one) and
+/// its length, mixed.
+fn fingerprint(name: &[u8]) -> u64 {
+    let len = name.len();
+    let word = |bytes: Option<&[u8]>| {
+        bytes
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map_or(0, u64::from_le_bytes)
+    };
+    let (head, tail) = if len >= 8 {
+        (word(name.get(..8)), word(name.get(len - 8..)))
+    } else {
+        (name.iter().fold(0u64, |w, &b| (w << 8) | u64::from(b)), 0)
+    };
+    (head ^ tail.rotate_left(29)).wrapping_add(len as u64)
+}
+
 struct Scanner<'a> {
     /// The whole input, known to be UTF-8.
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
     /// Member names of the objects being scanned, innermost last.
-    names: Vec<Cow<'a, str>>,
+    names: SmallVec<[Name<'a>; INLINE_NAMES]>,
 }
 
 impl<'a> Scanner<'a> {
@@ -173,7 +203,10 @@ impl<'a> Scanner<'a> {
                 }
                 None => self.value(depth)?,
             }
-            self.names.push(name);
+            self.names.push(Name {
+                fingerprint: fingerprint(name.as_bytes()),
+                text: name,
+            });
             self.ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -190,16 +223,20 @@ impl<'a> Scanner<'a> {
     /// Refuses duplicates among the names pushed since `start`, then pops them.
     fn check_names(&mut self, start: usize) -> Result<(), ScanError> {
         let own = self.names.get_mut(start..).unwrap_or_default();
+        let same = |a: &Name<'_>, b: &Name<'_>| a.fingerprint == b.fingerprint && a.text == b.text;
         let duplicate = match own.len() {
             0 | 1 => false,
-            // Small objects: compare pairs (no sorting, no moves).
-            2..=8 => own
+            // Small objects: compare pairs (no sorting, no moves), names only where their
+            // fingerprints are equal.
+            2..=16 => own
                 .iter()
                 .enumerate()
-                .any(|(i, a)| own.iter().skip(i + 1).any(|b| a == b)),
+                .any(|(i, a)| own.iter().skip(i + 1).any(|b| same(a, b))),
             _ => {
-                own.sort_unstable();
-                own.windows(2).any(|w| matches!(w, [a, b] if a == b))
+                own.sort_unstable_by(|a, b| {
+                    (a.fingerprint.cmp(&b.fingerprint)).then_with(|| a.text.cmp(&b.text))
+                });
+                own.windows(2).any(|w| matches!(w, [a, b] if same(a, b)))
             }
         };
         self.names.truncate(start);
@@ -400,8 +437,41 @@ impl<'a> Scanner<'a> {
 }
 
 /// The length of the run of string bytes at the start of `bytes` that need no attention: no
-/// `"`, no `\\`, no control character. Eight bytes at a time while no byte of the eight
+/// `"`, no `\\`, no control character. Sixteen bytes at a time with SSE2 (part of x86-64),
+/// then byte by byte.
+#[cfg(target_arch = "x86_64")]
+fn plain_run(bytes: &[u8]) -> usize {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    let mut n = 0;
+    // SAFETY: SSE2 is part of x86-64, so every x86-64 CPU runs these instructions; each load
+    // reads the 16 bytes of one `chunk`, with no alignment requirement.
+    unsafe {
+        let quote = _mm_set1_epi8(b'"' as i8);
+        let backslash = _mm_set1_epi8(b'\\' as i8);
+        let control = _mm_set1_epi8(0x1f);
+        for chunk in bytes.chunks_exact(16) {
+            let x = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+            // a control character is one that min(x, 0x1f) leaves unchanged
+            let special = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+                _mm_cmpeq_epi8(_mm_min_epu8(x, control), x),
+            );
+            let mask = _mm_movemask_epi8(special);
+            if mask != 0 {
+                return n + mask.trailing_zeros() as usize;
+            }
+            n += 16;
+        }
+    }
+    n + plain_run_bytes(bytes.get(n..).unwrap_or_default())
+}
+
+/// [`plain_run`] where there is no SSE2: eight bytes at a time while no byte of the eight
 /// needs attention (the classic "has a zero byte" test, on three masks), then byte by byte.
+#[cfg(not(target_arch = "x86_64"))]
 fn plain_run(bytes: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -421,11 +491,15 @@ fn plain_run(bytes: &[u8]) -> usize {
         }
         n += 8;
     }
-    let rest = bytes.get(n..).unwrap_or_default();
-    n + rest
+    n + plain_run_bytes(bytes.get(n..).unwrap_or_default())
+}
+
+/// [`plain_run`] one byte at a time.
+fn plain_run_bytes(bytes: &[u8]) -> usize {
+    bytes
         .iter()
         .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .unwrap_or(rest.len())
+        .unwrap_or(bytes.len())
 }
 
 #[cfg(test)]
@@ -445,6 +519,59 @@ mod tests {
         );
         // The kind of error may differ for an input with a duplicate name and a later syntax
         // error (serde_json sees the duplicate first); callers refuse both kinds alike.
+    }
+
+    #[test]
+    fn finds_duplicates_in_objects_of_any_size() {
+        // Names of 1 to 20 bytes that share heads, tails and lengths, in objects small enough
+        // for the pairwise check and large enough for the sorted one; each with one name
+        // repeated (plain, or spelled with an escape) and without.
+        let name = |i: usize| {
+            let len = 1 + i % 20;
+            let mut n: Vec<u8> = (0..len).map(|k| b'a' + ((i / 20 + k) % 3) as u8).collect();
+            if let Some(last) = n.last_mut() {
+                *last = b'a' + (i % 7) as u8;
+            }
+            String::from_utf8(n).unwrap_or_default()
+        };
+        for count in 2..48 {
+            let mut names: Vec<String> = Vec::new();
+            for i in 0.. {
+                if names.len() == count {
+                    break;
+                }
+                let n = name(i * 13 + count);
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+            let object = |names: &[String]| {
+                let members: Vec<String> = names.iter().map(|n| format!(r#""{n}":0"#)).collect();
+                format!("{{{}}}", members.join(","))
+            };
+            agree(object(&names).as_bytes());
+            assert!(scan(object(&names).as_bytes(), &mut TopLevel::default()).is_ok());
+            for (from, to) in [(0, count - 1), (count / 2, count / 3), (count - 1, 0)] {
+                let mut with_duplicate = names.clone();
+                if let Some(first) = names.get(from) {
+                    let copy = if from % 2 == 0 {
+                        first.clone()
+                    } else {
+                        format!("\\u{:04x}{}", first.as_bytes()[0], &first[1..])
+                    };
+                    with_duplicate[to] = copy;
+                }
+                if from != to {
+                    let text = object(&with_duplicate);
+                    agree(text.as_bytes());
+                    assert_eq!(
+                        scan(text.as_bytes(), &mut TopLevel::default()),
+                        Err(ScanError::Duplicate),
+                        "{text}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
