@@ -214,6 +214,8 @@ fn time_claim(raw: &[u8]) -> Result<NumericDate, JsonError> {
 #[derive(Debug, Default)]
 pub struct Members<'a> {
     list: Vec<(Cow<'a, str>, &'a [u8])>,
+    /// The deepest nesting in the object (1 when flat).
+    deepest: usize,
 }
 
 impl<'a> Members<'a> {
@@ -255,24 +257,40 @@ pub fn scan_members(bytes: &[u8]) -> Result<Members<'_>, JsonError> {
     scan_object(bytes, &mut top)?;
     Ok(Members {
         list: top.members.unwrap_or_default(),
+        deepest: top.deepest,
     })
 }
 
 /// [`scan_members`], and the members of the object's `payload` member (when it is an object;
 /// else none) from the same pass.
-pub fn scan_members_and_payload(bytes: &[u8]) -> Result<(Members<'_>, Members<'_>), JsonError> {
+///
+/// A member (of the object or of its `payload`) whose value is spelled with the very bytes of
+/// the `known` member of that name is not scanned again, only compared: a callback's tokens
+/// sign the body's own members, so their claims are checked at the cost of a comparison.
+pub fn scan_members_and_payload<'a>(
+    bytes: &'a [u8],
+    known: &'a Members<'a>,
+) -> Result<(Members<'a>, Members<'a>), JsonError> {
     let mut top = scan::TopLevel {
         members: Some(Vec::with_capacity(MEMBERS)),
         payload: Some(Vec::with_capacity(MEMBERS)),
+        // Known values sit one or two levels deeper here than in their own text.
+        known: if known.deepest + 2 <= scan::MAX_DEPTH {
+            &known.list
+        } else {
+            &[]
+        },
         ..Default::default()
     };
     scan_object(bytes, &mut top)?;
     Ok((
         Members {
             list: top.members.unwrap_or_default(),
+            deepest: top.deepest,
         },
         Members {
             list: top.payload.unwrap_or_default(),
+            deepest: top.deepest,
         },
     ))
 }
@@ -321,6 +339,57 @@ mod tests {
         assert_eq!(parse(b" [1, 2] "), Ok(json!([1, 2])));
         assert_eq!(parse(b"\"s\""), Ok(json!("s")));
         assert_eq!(parse(b"0"), Ok(json!(0)));
+    }
+
+    #[test]
+    fn known_members_change_no_verdict() {
+        let body = br#"{"key":"k1","status":2,"n":12,"f":1.5,"t":true,"h":{"a":[1,{"b":null}]},"s":"x\"y"}"#;
+        let known = scan_members(body).unwrap();
+        let claims: &[&[u8]] = &[
+            br#"{"key":"k1","status":2,"n":12,"f":1.5,"t":true,"h":{"a":[1,{"b":null}]},"s":"x\"y","exp":9}"#,
+            br#"{"payload":{"key":"k1","status":2,"h":{"a":[1,{"b":null}]}},"exp":9}"#,
+            // a longer number that starts with the known one
+            br#"{"n":123,"f":1.55,"status":2.5,"g":1e5}"#,
+            br#"{"n":12e1,"f":1.5e-1,"status":2E1,"n2":-12}"#,
+            // the known bytes followed by what makes the text invalid
+            br#"{"t":truex}"#,
+            br#"{"key":"k1"x}"#,
+            br#"{"h":{"a":[1,{"b":null}]}}}"#,
+            br#"{"h":{"a":[1,{"b":null}]},"h":1}"#,
+            br#"{"payload":{"key":"k1","key":"k1"}}"#,
+            br#"{"key":"k1""#,
+            br#"{"status":2"#,
+            br#"{"status":2 ,"key" : "k1" }"#,
+            // other values under known names
+            br#"{"key":"k2","h":{"a":[1]},"s":"x"}"#,
+            br#"{"key":k1}"#,
+        ];
+        let none = Members::default();
+        for text in claims {
+            let alone = scan_members_and_payload(text, &none);
+            let knowing = scan_members_and_payload(text, &known);
+            match (&alone, &knowing) {
+                (Ok((a, ap)), Ok((k, kp))) => {
+                    assert_eq!(a.list, k.list, "{}", String::from_utf8_lossy(text));
+                    assert_eq!(ap.list, kp.list, "{}", String::from_utf8_lossy(text));
+                }
+                (Err(a), Err(k)) => assert_eq!(a, k, "{}", String::from_utf8_lossy(text)),
+                _ => panic!(
+                    "{}: {:?} without known members, {:?} with",
+                    String::from_utf8_lossy(text),
+                    alone.is_ok(),
+                    knowing.is_ok()
+                ),
+            }
+        }
+        // Known values as deep as the limit allows are scanned again, not skipped: the same
+        // value one level deeper is too deep.
+        let deep = format!("{}1{}", "[".repeat(126), "]".repeat(126));
+        let body = format!(r#"{{"d":{deep}}}"#);
+        let known = scan_members(body.as_bytes()).unwrap();
+        let claims = format!(r#"{{"payload":{{"d":{deep}}}}}"#);
+        assert!(scan_members_and_payload(claims.as_bytes(), &known).is_err());
+        assert!(scan_members_and_payload(claims.as_bytes(), &none).is_err());
     }
 
     #[test]

@@ -412,8 +412,13 @@ fn verify_callback(
     now: i64,
 ) -> Result<Verified, Refusal> {
     let verified = verifier.verify_signature_only(token)?;
-    let (claims, payload) =
-        json::scan_members_and_payload(verified.claims_json()).map_err(|_| Refusal::Malformed)?;
+    let no_members = json::Members::default();
+    let known = match body {
+        Body::Object(members) => members,
+        _ => &no_members,
+    };
+    let (claims, payload) = json::scan_members_and_payload(verified.claims_json(), known)
+        .map_err(|_| Refusal::Malformed)?;
     verifier.check_times(claims.times().map_err(|_| Refusal::Malformed)?, now)?;
     fit_callback(&claims, &payload, body, source)?;
     Ok(verified)

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use smallvec::SmallVec;
 
 /// The deepest nesting accepted: what serde_json's recursion limit lets through.
-const MAX_DEPTH: usize = 127;
+pub const MAX_DEPTH: usize = 127;
 
 /// How many member names (of the objects open at one time) are kept without allocating.
 pub const INLINE_NAMES: usize = 32;
@@ -39,6 +39,14 @@ pub struct TopLevel<'a> {
     pub payload: Option<Vec<Member<'a>>>,
     /// The raw texts of the `exp`, `nbf` and `iat` members, always kept.
     pub times: [Option<&'a [u8]>; 3],
+    /// Members already known to be strict JSON, from another text scanned at top level
+    /// (a callback's body, for its tokens' claims). A member of this object or of its
+    /// `payload` whose value starts with the very bytes of the known member of that name is
+    /// not scanned again: the same bytes are the same value, valid alike. The known values
+    /// must nest at most `MAX_DEPTH - 2` levels (see [`TopLevel::deepest`]).
+    pub known: &'a [Member<'a>],
+    /// Set by the scan: the deepest nesting it met (1 for a flat object).
+    pub deepest: usize,
 }
 
 /// Validates `bytes` as one JSON value; when it is an object, fills `top` as it asks.
@@ -52,6 +60,7 @@ pub fn scan<'a>(bytes: &'a [u8], top: &mut TopLevel<'a>) -> Result<(), ScanError
         bytes,
         pos: 0,
         names: SmallVec::new(),
+        deepest: 0,
     };
     s.ws();
     if s.peek() == Some(b'{') {
@@ -60,6 +69,7 @@ pub fn scan<'a>(bytes: &'a [u8], top: &mut TopLevel<'a>) -> Result<(), ScanError
         s.value(0)?;
     }
     s.ws();
+    top.deepest = s.deepest;
     if s.pos == bytes.len() {
         Ok(())
     } else {
@@ -96,6 +106,8 @@ struct Scanner<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// The deepest nesting met so far.
+    deepest: usize,
     /// Member names of the objects being scanned, innermost last.
     names: SmallVec<[Name<'a>; INLINE_NAMES]>,
 }
@@ -152,6 +164,7 @@ impl<'a> Scanner<'a> {
         if depth > MAX_DEPTH {
             return Err(ScanError::Syntax);
         }
+        self.deepest = self.deepest.max(depth);
         self.eat(b'{')?;
         let start = self.names.len();
         self.ws();
@@ -168,10 +181,14 @@ impl<'a> Scanner<'a> {
             let value_start = self.pos;
             match top.as_deref_mut() {
                 Some(top) => {
-                    if name == "payload" && self.peek() == Some(b'{') {
+                    let wants_payload = name == "payload" && top.payload.is_some();
+                    if let (false, Some(len)) = (wants_payload, self.known_len(top.known, &name)) {
+                        self.pos += len;
+                    } else if name == "payload" && self.peek() == Some(b'{') {
                         if let Some(mut payload) = top.payload.take() {
                             let nested = TopLevel {
                                 members: Some(payload),
+                                known: top.known,
                                 ..TopLevel::default()
                             };
                             let mut nested = nested;
@@ -220,6 +237,19 @@ impl<'a> Scanner<'a> {
         self.check_names(start)
     }
 
+    /// The length of the known member `name`'s value when the text at the scan position
+    /// starts with exactly its bytes (and they are not the start of a longer number).
+    fn known_len(&self, known: &[Member<'_>], name: &str) -> Option<usize> {
+        let (_, value) = known.iter().find(|(n, _)| n == name)?;
+        let rest = self.bytes.get(self.pos..)?;
+        let after = rest.get(value.len()..)?;
+        let continues_number = matches!(
+            after.first(),
+            Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+        );
+        (rest.starts_with(value) && !continues_number).then_some(value.len())
+    }
+
     /// Refuses duplicates among the names pushed since `start`, then pops them.
     fn check_names(&mut self, start: usize) -> Result<(), ScanError> {
         let own = self.names.get_mut(start..).unwrap_or_default();
@@ -251,6 +281,7 @@ impl<'a> Scanner<'a> {
         if depth > MAX_DEPTH {
             return Err(ScanError::Syntax);
         }
+        self.deepest = self.deepest.max(depth);
         self.eat(b'[')?;
         self.ws();
         if self.peek() == Some(b']') {
