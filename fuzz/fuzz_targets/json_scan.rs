@@ -9,6 +9,8 @@
 //!   object, the member names and raw texts it lists must be the parsed object's, each raw
 //!   text parsing to the member's value, and the same for a `payload` object member.
 //! - `b64::decode` (a table) must agree with the base64 crate's strict URL-safe engine.
+//! - an input with a newline is also a callback body (before it) and claims (after it): the
+//!   claims scanned with the body's members as known values must give what they give alone.
 
 #![no_main]
 
@@ -60,5 +62,24 @@ fuzz_target!(|data: &[u8]| {
         }
         (Err(_), Err(_)) => {}
         _ => panic!("scanner {scanned:?} but serde_json {parsed:?}"),
+    }
+
+    // Split at the first newline into a body and a claims text: skipping the body's known
+    // member values must change nothing of what the claims scan gives.
+    if let Some(at) = data.iter().position(|b| *b == b'\n') {
+        let (body, claims) = (&data[..at], &data[at + 1..]);
+        if let Ok(known) = json::scan_members(body) {
+            let none = json::Members::default();
+            let alone = json::scan_members_and_payload(claims, &none);
+            let knowing = json::scan_members_and_payload(claims, &known);
+            match (&alone, &knowing) {
+                (Ok((a, ap)), Ok((k, kp))) => {
+                    assert!(a.iter().eq(k.iter()), "members with known values");
+                    assert!(ap.iter().eq(kp.iter()), "payload with known values");
+                }
+                (Err(a), Err(k)) => assert_eq!(a, k, "error with known values"),
+                _ => panic!("known values changed the verdict: {alone:?} vs {knowing:?}"),
+            }
+        }
     }
 });
