@@ -214,6 +214,8 @@ fn time_claim(raw: &[u8]) -> Result<NumericDate, JsonError> {
 #[derive(Debug, Default)]
 pub struct Members<'a> {
     list: Vec<(Cow<'a, str>, &'a [u8])>,
+    /// The text the members were scanned from.
+    text: &'a [u8],
     /// The deepest nesting in the object (1 when flat).
     deepest: usize,
 }
@@ -257,6 +259,7 @@ pub fn scan_members(bytes: &[u8]) -> Result<Members<'_>, JsonError> {
     scan_object(bytes, &mut top)?;
     Ok(Members {
         list: top.members.unwrap_or_default(),
+        text: bytes,
         deepest: top.deepest,
     })
 }
@@ -280,16 +283,19 @@ pub fn scan_members_and_payload<'a>(
         } else {
             &[]
         },
+        known_text: known.text,
         ..Default::default()
     };
     scan_object(bytes, &mut top)?;
     Ok((
         Members {
             list: top.members.unwrap_or_default(),
+            text: bytes,
             deepest: top.deepest,
         },
         Members {
             list: top.payload.unwrap_or_default(),
+            text: bytes,
             deepest: top.deepest,
         },
     ))
@@ -363,6 +369,19 @@ mod tests {
             // other values under known names
             br#"{"key":"k2","h":{"a":[1]},"s":"x"}"#,
             br#"{"key":k1}"#,
+            // the body's own text, whole or cut, and what may follow a common start
+            body,
+            br#"{"key":"k1","status":2,"n":12,"f":1.5,"t":true,"h":{"a":[1,{"b":null}]},"s":"x\"y""#,
+            br#"{"key":"k1","status":2,"#,
+            br#"{"key":"k1","status":2,}"#,
+            br#"{"key":"k1","status":2,"key":"k1"}"#,
+            br#"{"key":"k1","status":2,"n":12,"status":2}"#,
+            br#"{"key":"k1","status":2,"n":123,"f":1.5}"#,
+            br#"{"key":"k1","status":2,"n":12,"f":1.5,"t":true,"h":{"a":[1,{"b":null}]},"exp":7}"#,
+            br#"{"key":"k1","status":2,"n":12,"f":1.5,"t":true,"h":{"a":[1,{"b":null}]}}"#,
+            br#"{"payload":{"key":"k1","status":2,"n":12,"f":1.5,"exp":3},"exp":9}"#,
+            br#"{"payload":{"key":"k1","status":2,"key":"k1"},"exp":9}"#,
+            br#"{"payload":{"key":"k1","status":2,"n":12}"#,
         ];
         let none = Members::default();
         for text in claims {
@@ -380,6 +399,27 @@ mod tests {
                     alone.is_ok(),
                     knowing.is_ok()
                 ),
+            }
+        }
+        // A body with white space and a `payload` member of its own: a claims text with the
+        // same start keeps its `payload` members apart.
+        let body = br#" { "payload" : {"key":"k1"} , "key" : "k1" , "status":2 }"#;
+        let known = scan_members(body).unwrap();
+        for text in [
+            &br#"{ "payload" : {"key":"k1"} , "key" : "k1" , "status":2 }"#[..],
+            br#"{ "payload" : {"key":"k1"} , "key" : "k1" , "exp":2 }"#,
+            br#"{ "payload" : {"key":"k1","key":"k1"} , "key" : "k1" }"#,
+            br#"{ "payload" : {"key":"k1"} , "key" : "k1" , "key":2 }"#,
+        ] {
+            let alone = scan_members_and_payload(text, &none);
+            let knowing = scan_members_and_payload(text, &known);
+            match (&alone, &knowing) {
+                (Ok((a, ap)), Ok((k, kp))) => {
+                    assert_eq!(a.list, k.list, "{}", String::from_utf8_lossy(text));
+                    assert_eq!(ap.list, kp.list, "{}", String::from_utf8_lossy(text));
+                }
+                (Err(a), Err(k)) => assert_eq!(a, k, "{}", String::from_utf8_lossy(text)),
+                _ => panic!("{}", String::from_utf8_lossy(text)),
             }
         }
         // Known values as deep as the limit allows are scanned again, not skipped: the same

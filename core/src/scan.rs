@@ -45,8 +45,32 @@ pub struct TopLevel<'a> {
     /// not scanned again: the same bytes are the same value, valid alike. The known values
     /// must nest at most `MAX_DEPTH - 2` levels (see [`TopLevel::deepest`]).
     pub known: &'a [Member<'a>],
-    /// Set by the scan: the deepest nesting it met (1 for a flat object).
+    /// The text the `known` members were scanned from (a JSON object), or empty. When this
+    /// object (or its `payload`) starts with the same bytes as that text, the known members
+    /// those bytes hold in full are taken as they are, and the scan goes on after them.
+    pub known_text: &'a [u8],
+    /// Set by the scan: the deepest nesting it scanned (1 for a flat object; values taken
+    /// from `known` are not counted).
     pub deepest: usize,
+}
+
+impl<'a> TopLevel<'a> {
+    /// Keeps what is asked for of the member `name` with the raw text `raw`.
+    #[allow(clippy::ptr_arg)] // the name is cloned, borrowed or owned as it is, into the list
+    fn keep(&mut self, name: &Cow<'a, str>, raw: &'a [u8]) {
+        let slot = match name.as_ref() {
+            "exp" => self.times.get_mut(0),
+            "nbf" => self.times.get_mut(1),
+            "iat" => self.times.get_mut(2),
+            _ => None,
+        };
+        if let Some(slot) = slot {
+            *slot = Some(raw);
+        }
+        if let Some(list) = self.members.as_mut() {
+            list.push((name.clone(), raw));
+        }
+    }
 }
 
 /// Validates `bytes` as one JSON value; when it is an object, fills `top` as it asks.
@@ -165,12 +189,21 @@ impl<'a> Scanner<'a> {
             return Err(ScanError::Syntax);
         }
         self.deepest = self.deepest.max(depth);
+        let open = self.pos;
         self.eat(b'{')?;
         let start = self.names.len();
-        self.ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            return Ok(());
+        let resumed = match top.as_deref_mut() {
+            Some(top) => self.take_known_prefix(open, top),
+            None => false,
+        };
+        // Names taken with a known prefix are distinct from one another.
+        let distinct = self.names.len() - start;
+        if !resumed {
+            self.ws();
+            if self.peek() == Some(b'}') {
+                self.pos += 1;
+                return Ok(());
+            }
         }
         loop {
             self.ws();
@@ -189,6 +222,7 @@ impl<'a> Scanner<'a> {
                             let nested = TopLevel {
                                 members: Some(payload),
                                 known: top.known,
+                                known_text: top.known_text,
                                 ..TopLevel::default()
                             };
                             let mut nested = nested;
@@ -205,18 +239,7 @@ impl<'a> Scanner<'a> {
                         .bytes
                         .get(value_start..self.pos)
                         .ok_or(ScanError::Syntax)?;
-                    let slot = match &*name {
-                        "exp" => top.times.get_mut(0),
-                        "nbf" => top.times.get_mut(1),
-                        "iat" => top.times.get_mut(2),
-                        _ => None,
-                    };
-                    if let Some(slot) = slot {
-                        *slot = Some(raw);
-                    }
-                    if let Some(list) = top.members.as_mut() {
-                        list.push((name.clone(), raw));
-                    }
+                    top.keep(&name, raw);
                 }
                 None => self.value(depth)?,
             }
@@ -234,7 +257,69 @@ impl<'a> Scanner<'a> {
                 _ => return Err(ScanError::Syntax),
             }
         }
-        self.check_names(start)
+        self.check_names(start, distinct)
+    }
+
+    /// When the object opening at `open` starts with the same bytes as `top.known_text`, takes
+    /// the known members that those common bytes hold in full, each with the comma after it,
+    /// as if they had been scanned: their names, values and time claims are kept as a scan
+    /// keeps them, and the scan resumes after the last such comma. Returns whether it did.
+    ///
+    /// The scanner's state after a member and its comma depends only on the bytes before
+    /// them, so scanning bytes equal to those of an object already scanned (which had no
+    /// error and no duplicate up to there) ends in the same state. A `payload` member that
+    /// `top` wants to look into is not taken, nor anything after it.
+    fn take_known_prefix(&mut self, open: usize, top: &mut TopLevel<'a>) -> bool {
+        let known = top.known_text;
+        let Some(known_open) = known.iter().position(|b| !is_whitespace(*b)) else {
+            return false;
+        };
+        let here = self.bytes.get(open..).unwrap_or_default();
+        let there = known.get(known_open..).unwrap_or_default();
+        if there.first() != Some(&b'{') {
+            return false;
+        }
+        let common = common_prefix(here, there);
+        // The known members held in full by the common bytes, with their offsets from the
+        // opening brace, and where the scan resumes.
+        let mut taken = 0;
+        let mut resume = 0;
+        for (name, value) in top.known {
+            if name == "payload" && top.payload.is_some() {
+                break;
+            }
+            let Some(start) = offset_in(known, value).and_then(|o| o.checked_sub(known_open))
+            else {
+                break;
+            };
+            let end = start + value.len();
+            let after = there.get(end..).unwrap_or_default();
+            let comma = end + after.iter().take_while(|b| is_whitespace(**b)).count();
+            if there.get(comma) != Some(&b',') || comma + 1 > common {
+                break;
+            }
+            taken += 1;
+            resume = comma + 1;
+        }
+        if taken == 0 {
+            return false;
+        }
+        for (name, value) in top.known.iter().take(taken) {
+            let Some(start) = offset_in(known, value).and_then(|o| o.checked_sub(known_open))
+            else {
+                return false;
+            };
+            let Some(raw) = here.get(start..start + value.len()) else {
+                return false;
+            };
+            top.keep(name, raw);
+            self.names.push(Name {
+                fingerprint: fingerprint(name.as_bytes()),
+                text: name.clone(),
+            });
+        }
+        self.pos = open + resume;
+        true
     }
 
     /// The length of the known member `name`'s value when the text at the scan position
@@ -250,18 +335,20 @@ impl<'a> Scanner<'a> {
         (rest.starts_with(value) && !continues_number).then_some(value.len())
     }
 
-    /// Refuses duplicates among the names pushed since `start`, then pops them.
-    fn check_names(&mut self, start: usize) -> Result<(), ScanError> {
+    /// Refuses duplicates among the names pushed since `start` (of which the first
+    /// `distinct` are known to differ from one another), then pops them.
+    fn check_names(&mut self, start: usize, distinct: usize) -> Result<(), ScanError> {
         let own = self.names.get_mut(start..).unwrap_or_default();
         let same = |a: &Name<'_>, b: &Name<'_>| a.fingerprint == b.fingerprint && a.text == b.text;
         let duplicate = match own.len() {
             0 | 1 => false,
             // Small objects: compare pairs (no sorting, no moves), names only where their
-            // fingerprints are equal.
+            // fingerprints are equal; each name with the ones before it.
             2..=16 => own
                 .iter()
                 .enumerate()
-                .any(|(i, a)| own.iter().skip(i + 1).any(|b| same(a, b))),
+                .skip(distinct.max(1))
+                .any(|(j, b)| own.iter().take(j).any(|a| same(a, b))),
             _ => {
                 own.sort_unstable_by(|a, b| {
                     (a.fingerprint.cmp(&b.fingerprint)).then_with(|| a.text.cmp(&b.text))
@@ -465,6 +552,37 @@ impl<'a> Scanner<'a> {
             self.pos += 1;
         }
     }
+}
+
+/// JSON's insignificant white space.
+fn is_whitespace(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// How many bytes `a` and `b` have in common at their start.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let mut n = 0;
+    for (x, y) in a.chunks_exact(16).zip(b.chunks_exact(16)) {
+        let (Ok(x), Ok(y)) = (<[u8; 16]>::try_from(x), <[u8; 16]>::try_from(y)) else {
+            break;
+        };
+        let diff = u128::from_le_bytes(x) ^ u128::from_le_bytes(y);
+        if diff != 0 {
+            return n + (diff.trailing_zeros() / 8) as usize;
+        }
+        n += 16;
+    }
+    let rest = a.get(n..).unwrap_or_default().iter();
+    n + rest
+        .zip(b.get(n..).unwrap_or_default())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// Where `part`, a subslice of `whole`, starts in it.
+fn offset_in(whole: &[u8], part: &[u8]) -> Option<usize> {
+    let offset = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    (offset + part.len() <= whole.len()).then_some(offset)
 }
 
 /// The length of the run of string bytes at the start of `bytes` that need no attention: no
