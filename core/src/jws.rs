@@ -15,9 +15,10 @@ use std::fmt;
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Number, Value};
-use sha2::{Sha256, Sha384, Sha512};
+use sha2::{Sha384, Sha512};
 use subtle::{Choice, ConstantTimeEq};
 
+use crate::hs256::Hs256Key;
 use crate::{b64, json, Refusal};
 
 /// The longest token looked at, in bytes; a longer one is [`Refusal::Malformed`].
@@ -106,7 +107,7 @@ impl AlgorithmSet {
 pub struct Key {
     // `None` only if the hmac crate ever refused a key length (it accepts any today): such a
     // key then verifies nothing, which fails closed.
-    hs256: Option<Hmac<Sha256>>,
+    hs256: Hs256Key,
     hs384: Option<Hmac<Sha384>>,
     hs512: Option<Hmac<Sha512>>,
 }
@@ -116,7 +117,7 @@ impl Key {
     /// algorithms.
     pub fn new(secret: &[u8]) -> Key {
         Key {
-            hs256: KeyInit::new_from_slice(secret).ok(),
+            hs256: Hs256Key::new(secret),
             hs384: KeyInit::new_from_slice(secret).ok(),
             hs512: KeyInit::new_from_slice(secret).ok(),
         }
@@ -126,7 +127,7 @@ impl Key {
     /// (for a given `signature` length).
     fn matches(&self, alg: Algorithm, input: &[u8], signature: &[u8]) -> Choice {
         match alg {
-            Algorithm::HS256 => mac_matches(self.hs256.as_ref(), input, signature),
+            Algorithm::HS256 => self.hs256.mac(input)[..].ct_eq(signature),
             Algorithm::HS384 => mac_matches(self.hs384.as_ref(), input, signature),
             Algorithm::HS512 => mac_matches(self.hs512.as_ref(), input, signature),
         }
@@ -136,7 +137,7 @@ impl Key {
     /// token with signing input `input` needs. For tests and tools.
     pub fn sign(&self, alg: Algorithm, input: &[u8]) -> Option<String> {
         match alg {
-            Algorithm::HS256 => mac_of(self.hs256.as_ref(), input),
+            Algorithm::HS256 => Some(self.hs256.mac(input).to_vec()),
             Algorithm::HS384 => mac_of(self.hs384.as_ref(), input),
             Algorithm::HS512 => mac_of(self.hs512.as_ref(), input),
         }
@@ -352,6 +353,13 @@ impl Verifier {
     /// Steps 1 to 5: the token's form, its header, its algorithm, its signature, and the
     /// decoded claims text (not yet known to be JSON).
     fn verify_parts(&self, token: &[u8]) -> Result<(Verified, Algorithm), Refusal> {
+        let prepared = self.prepare(token)?;
+        self.check_signature(prepared.algorithm, &prepared.segments)?;
+        Ok((prepared.verified, prepared.algorithm))
+    }
+
+    /// Steps 1 to 3 and the decoding of the claims: all but the signature.
+    fn prepare<'t>(&self, token: &'t [u8]) -> Result<Prepared<'t>, Refusal> {
         let segments = Segments::split(token)?;
         let (header_json, header, algorithm) = match known_header(segments.header) {
             Some((json, alg)) => (Cow::Borrowed(json), OnceCell::new(), alg),
@@ -368,14 +376,17 @@ impl Verifier {
         // Decoded before the signature is checked: a good token pays for it anyway, and a
         // claims segment that is not base64url is malformed whatever its signature.
         let claims_json = b64::decode(segments.claims).ok_or(Refusal::Malformed)?;
-        self.check_signature(algorithm, &segments)?;
         let verified = Verified {
             header_json,
             claims_json,
             header,
             claims: OnceCell::new(),
         };
-        Ok((verified, algorithm))
+        Ok(Prepared {
+            segments,
+            algorithm,
+            verified,
+        })
     }
 
     /// Steps 1 to 5 for callers that validate the claims themselves: the returned token's
@@ -383,6 +394,56 @@ impl Verifier {
     /// must check both (strict JSON object, then [`Verifier::check_times`]) before using it.
     pub(crate) fn verify_signature_only(&self, token: &[u8]) -> Result<Verified, Refusal> {
         self.verify_parts(token).map(|(verified, _)| verified)
+    }
+
+    /// [`Verifier::verify_signature_only`] for two tokens, with the MACs of both computed
+    /// side by side when both are HS256 (the two tokens of a save callback): each result is
+    /// what that token alone would give.
+    pub(crate) fn verify_signature_only_pair(
+        &self,
+        a: &[u8],
+        b: &[u8],
+    ) -> [Result<Verified, Refusal>; 2] {
+        let (a, b) = match (self.prepare(a), self.prepare(b)) {
+            (Ok(a), Ok(b))
+                if a.algorithm == Algorithm::HS256 && b.algorithm == Algorithm::HS256 =>
+            {
+                (a, b)
+            }
+            (a, b) => {
+                return [a, b].map(|prepared| {
+                    let prepared = prepared?;
+                    self.check_signature(prepared.algorithm, &prepared.segments)?;
+                    Ok(prepared.verified)
+                })
+            }
+        };
+        let signatures = [&a, &b].map(|p| hs256_signature(&p.segments));
+        let mut ok = [Choice::from(0), Choice::from(0)];
+        for key in self.keys.iter() {
+            let macs = Hs256Key::mac_pair(
+                &key.hs256,
+                a.segments.signing_input,
+                &key.hs256,
+                b.segments.signing_input,
+            );
+            for ((ok, mac), signature) in ok.iter_mut().zip(&macs).zip(&signatures) {
+                if let Some(signature) = signature {
+                    *ok |= mac.ct_eq(signature);
+                }
+            }
+        }
+        let mut results = [a, b].into_iter().zip(ok).map(|(prepared, ok)| {
+            if bool::from(ok) {
+                Ok(prepared.verified)
+            } else {
+                Err(Refusal::Signature)
+            }
+        });
+        [
+            results.next().unwrap_or(Err(Refusal::Signature)),
+            results.next().unwrap_or(Err(Refusal::Signature)),
+        ]
     }
 
     /// Steps 1 to 4 of [`Verifier::verify`]: the token's form, its header, its algorithm and
@@ -411,8 +472,24 @@ impl Verifier {
             return Err(Refusal::Signature);
         }
         let mut ok = Choice::from(0);
-        for key in self.keys.iter() {
-            ok |= key.matches(alg, segments.signing_input, signature);
+        if alg == Algorithm::HS256 {
+            // two keys at a time (secret rotation), side by side
+            for keys in self.keys.chunks(2) {
+                let input = segments.signing_input;
+                ok |= match keys {
+                    [a, b] => {
+                        let [x, y] = Hs256Key::mac_pair(&a.hs256, input, &b.hs256, input);
+                        x.ct_eq(signature) | y.ct_eq(signature)
+                    }
+                    _ => keys.iter().fold(Choice::from(0), |ok, key| {
+                        ok | key.matches(alg, input, signature)
+                    }),
+                };
+            }
+        } else {
+            for key in self.keys.iter() {
+                ok |= key.matches(alg, segments.signing_input, signature);
+            }
         }
         if bool::from(ok) {
             Ok(())
@@ -441,6 +518,23 @@ impl Verifier {
         }
         Ok(())
     }
+}
+
+/// A token checked but for its signature.
+struct Prepared<'t> {
+    segments: Segments<'t>,
+    algorithm: Algorithm,
+    verified: Verified,
+}
+
+/// The decoded signature of an HS256 token, when it has the length of one.
+fn hs256_signature(segments: &Segments<'_>) -> Option<[u8; 32]> {
+    if segments.signature.len() != b64::encoded_len(32) {
+        return None;
+    }
+    let mut buf = [0u8; 32];
+    let len = b64::decode_to_slice(segments.signature, &mut buf)?;
+    (len == 32).then_some(buf)
 }
 
 /// Step 3: `alg` a string naming an algorithm we implement, and no `crit`. Nothing else of
@@ -567,6 +661,50 @@ mod tests {
             .sign(alg, input.as_bytes())
             .unwrap_or_default();
         format!("{input}.{sig}")
+    }
+
+    #[test]
+    fn pairs_verify_as_single_tokens_do() {
+        // three keys (rotation), tokens signed by each, by none, of each algorithm, and
+        // malformed: every pair gives what each token gives alone
+        let secrets: [&[u8]; 4] = [b"key one", b"key two", b"key three", b"not configured"];
+        let mut v = verifier(secrets[0], 60, false);
+        v.keys = Rc::from(secrets[..3].iter().map(|s| Key::new(s)).collect::<Vec<_>>());
+        let header = r#"{"alg":"HS256","typ":"JWT"}"#;
+        let mut tokens = Vec::new();
+        for secret in secrets {
+            tokens.push(token(Algorithm::HS256, header, r#"{"a":1}"#, secret));
+            tokens.push(token(
+                Algorithm::HS256,
+                header,
+                &format!(r#"{{"b":"{}"}}"#, "x".repeat(100)),
+                secret,
+            ));
+        }
+        tokens.push(token(
+            Algorithm::HS384,
+            r#"{"alg":"HS384"}"#,
+            r#"{"c":3}"#,
+            secrets[1],
+        ));
+        tokens.push("a.b".to_owned());
+        let short = tokens[0].rsplit_once('.').map(|(i, _)| format!("{i}.AAAA"));
+        tokens.extend(short);
+        for a in &tokens {
+            for b in &tokens {
+                let pair = v.verify_signature_only_pair(a.as_bytes(), b.as_bytes());
+                let alone = [a, b].map(|t| v.verify_signature_only(t.as_bytes()));
+                for (p, s) in pair.iter().zip(&alone) {
+                    assert_eq!(
+                        p.as_ref().map(Verified::claims_json).map_err(|e| *e),
+                        s.as_ref().map(Verified::claims_json).map_err(|e| *e),
+                        "{a} {b}"
+                    );
+                }
+            }
+        }
+        assert!(v.verify_signature_only(tokens[2].as_bytes()).is_ok());
+        assert!(v.verify_signature_only(tokens[6].as_bytes()).is_err());
     }
 
     #[test]

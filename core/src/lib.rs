@@ -7,6 +7,7 @@
 
 pub mod b64;
 pub mod error;
+pub mod hs256;
 pub mod json;
 pub mod jws;
 pub mod policy;

@@ -345,8 +345,19 @@ fn check_body_profile(
         (None, None, Some(token)) => (token, Source::Header),
         (None, None, None) => return Err(Refusal::Missing),
     };
+    let second = match source {
+        Source::Body | Source::Query => header,
+        Source::Header => None,
+    };
+    if let (Profile::Callback, Some(token)) = (profile, second) {
+        // The two signatures of a save callback, computed side by side.
+        let [first, second] = verifier.verify_signature_only_pair(primary, token);
+        let accepted = fit_callback_claims(&body, first?, source, verifier, now)?;
+        fit_callback_claims(&body, second?, Source::Header, verifier, now)?;
+        return Ok(Accepted { token: accepted });
+    }
     let accepted = verify_and_fit(profile, &body, primary, source, verifier, now)?;
-    if let (Some(token), Source::Body | Source::Query) = (header, source) {
+    if let Some(token) = second {
         verify_and_fit(profile, &body, token, Source::Header, verifier, now)?;
     }
     Ok(Accepted { token: accepted })
@@ -411,7 +422,24 @@ fn verify_callback(
     verifier: &Verifier,
     now: i64,
 ) -> Result<Verified, Refusal> {
-    let verified = verifier.verify_signature_only(token)?;
+    fit_callback_claims(
+        body,
+        verifier.verify_signature_only(token)?,
+        source,
+        verifier,
+        now,
+    )
+}
+
+/// The claims of a callback token whose signature verified: a strict JSON object, in time,
+/// that fits the body.
+fn fit_callback_claims(
+    body: &Body<'_>,
+    verified: Verified,
+    source: Source,
+    verifier: &Verifier,
+    now: i64,
+) -> Result<Verified, Refusal> {
     let no_members = json::Members::default();
     let known = match body {
         Body::Object(members) => members,
