@@ -344,11 +344,17 @@ impl<'a> Scanner<'a> {
             0 | 1 => false,
             // Small objects: compare pairs (no sorting, no moves), names only where their
             // fingerprints are equal; each name with the ones before it.
-            2..=16 => own
-                .iter()
-                .enumerate()
-                .skip(distinct.max(1))
-                .any(|(j, b)| own.iter().take(j).any(|a| same(a, b))),
+            2..=16 => {
+                let mut duplicate = false;
+                for j in distinct.max(1)..own.len() {
+                    if let (Some(b), Some(before)) = (own.get(j), own.get(..j)) {
+                        for a in before {
+                            duplicate |= same(a, b);
+                        }
+                    }
+                }
+                duplicate
+            }
             _ => {
                 own.sort_unstable_by(|a, b| {
                     (a.fingerprint.cmp(&b.fingerprint)).then_with(|| a.text.cmp(&b.text))
