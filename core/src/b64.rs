@@ -43,7 +43,8 @@ const INVALID: u8 = 0xff;
 /// Decodes strict base64url; `None` when `input` is not the canonical unpadded encoding of
 /// some octets.
 pub fn decode(input: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
+    // one allocation of the exact size
+    let mut out = Vec::with_capacity(decoded_len(input.len())?);
     decode_into(input, &mut out).then_some(out)
 }
 
