@@ -8,6 +8,7 @@
 
 use sha2::digest::generic_array::GenericArray;
 use sha2::{Digest, Sha256};
+use subtle::{Choice, ConstantTimeEq};
 
 /// The SHA-256 block size.
 const BLOCK: usize = 64;
@@ -110,6 +111,21 @@ impl Hs256Key {
         compress(&mut [sa, sb], [&inner[0][..], &inner[1][..]]);
         states.each_ref().map(digest)
     }
+}
+
+/// Whether `mac` equals `signature`, in constant time: the difference of all 32 bytes is
+/// gathered into one word before it is compared (a different length is unequal at once).
+pub fn tag_eq(mac: &[u8; 32], signature: &[u8]) -> Choice {
+    let Ok(signature) = <&[u8; 32]>::try_from(signature) else {
+        return Choice::from(0);
+    };
+    let word = |bytes: &[u8; 32], i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&bytes[8 * i..8 * i + 8]);
+        u64::from_ne_bytes(w)
+    };
+    let diff = (0..4).fold(0u64, |d, i| d | (word(mac, i) ^ word(signature, i)));
+    diff.ct_eq(&0)
 }
 
 /// A message after one block of keyed state: its whole blocks, borrowed, and its last one or
@@ -376,6 +392,22 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn tags_compare_whole() {
+        let mac = [0x5au8; 32];
+        assert!(bool::from(tag_eq(&mac, &mac)));
+        for i in 0..32 {
+            for bit in 0..8 {
+                let mut other = mac;
+                other[i] ^= 1 << bit;
+                assert!(!bool::from(tag_eq(&mac, &other)), "{i} {bit}");
+            }
+        }
+        assert!(!bool::from(tag_eq(&mac, &mac[..31])));
+        assert!(!bool::from(tag_eq(&mac, &[0x5a; 33])));
+        assert!(!bool::from(tag_eq(&mac, &[])));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use serde_json::{Map, Number, Value};
 use sha2::{Sha384, Sha512};
 use subtle::{Choice, ConstantTimeEq};
 
-use crate::hs256::Hs256Key;
+use crate::hs256::{self, Hs256Key};
 use crate::{b64, json, Refusal};
 
 /// The longest token looked at, in bytes; a longer one is [`Refusal::Malformed`].
@@ -127,7 +127,7 @@ impl Key {
     /// (for a given `signature` length).
     fn matches(&self, alg: Algorithm, input: &[u8], signature: &[u8]) -> Choice {
         match alg {
-            Algorithm::HS256 => self.hs256.mac(input)[..].ct_eq(signature),
+            Algorithm::HS256 => hs256::tag_eq(&self.hs256.mac(input), signature),
             Algorithm::HS384 => mac_matches(self.hs384.as_ref(), input, signature),
             Algorithm::HS512 => mac_matches(self.hs512.as_ref(), input, signature),
         }
@@ -429,7 +429,7 @@ impl Verifier {
             );
             for ((ok, mac), signature) in ok.iter_mut().zip(&macs).zip(&signatures) {
                 if let Some(signature) = signature {
-                    *ok |= mac.ct_eq(signature);
+                    *ok |= hs256::tag_eq(mac, signature);
                 }
             }
         }
@@ -479,7 +479,7 @@ impl Verifier {
                 ok |= match keys {
                     [a, b] => {
                         let [x, y] = Hs256Key::mac_pair(&a.hs256, input, &b.hs256, input);
-                        x.ct_eq(signature) | y.ct_eq(signature)
+                        hs256::tag_eq(&x, signature) | hs256::tag_eq(&y, signature)
                     }
                     _ => keys.iter().fold(Choice::from(0), |ok, key| {
                         ok | key.matches(alg, input, signature)
