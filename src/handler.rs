@@ -141,6 +141,13 @@ fn access(r: &mut ngx_http_request_t) -> ngx_int_t {
         return decide(r, ctx, lcf);
     }
 
+    start_body_read(r, ctx, lcf)
+}
+
+/// Starts reading the body of a request whose profile needs it; the post handler resumes the
+/// phases. Kept out of line: the header check's path stays short.
+#[inline(never)]
+fn start_body_read(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
     let limit = lcf.body_limit.unwrap_or(usize::MAX);
     if r.headers_in.content_length_n > 0 && r.headers_in.content_length_n as u64 > limit as u64 {
         return refuse(r, ctx, lcf, Refusal::BodyTooLarge);
@@ -214,8 +221,10 @@ fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
     match check(profile, &parts, verifier, ngx_time() as i64) {
         Ok(accepted) => {
             *ctx.accepted.borrow_mut() = Some(accepted);
-            if let Some(status) = failed_requirement(r, lcf) {
-                return refuse_with(r, ctx, lcf, Refusal::Require, status);
+            if lcf.require.is_some() {
+                if let Some(status) = failed_requirement(r, lcf) {
+                    return refuse_with(r, ctx, lcf, Refusal::Require, status);
+                }
             }
             debug!(
                 r_log(r),
@@ -231,6 +240,7 @@ fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
 
 /// Evaluates `onlyoffice_jwt_require`: the status of the first requirement with an empty or
 /// `0` value.
+#[inline(never)]
 fn failed_requirement(r: &mut ngx_http_request_t, lcf: &LocConf) -> Option<u16> {
     let requirements = lcf.require.as_ref()?;
     for req in requirements.iter() {
@@ -250,6 +260,7 @@ fn refuse(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf, refusal: Refusal
 }
 
 /// Logs a refusal once, remembers it for the variables, and adds the challenge to a 401.
+#[inline(never)]
 fn refuse_with(
     r: &mut ngx_http_request_t,
     ctx: &Ctx,
@@ -332,6 +343,7 @@ fn header_values<'a>(r: &'a ngx_http_request_t, lcf: &LocConf, out: &mut [&'a [u
 
 /// The request body: borrowed when nginx holds it in one memory buffer, else gathered from its
 /// buffers and temporary file. `Ok(None)` when there is none.
+#[inline(never)]
 fn request_body(r: &ngx_http_request_t) -> Result<Option<Cow<'_, [u8]>>, ()> {
     // SAFETY: `request_body` is null or the body nginx read for this request.
     let Some(rb) = (unsafe { r.request_body.as_ref() }) else {
