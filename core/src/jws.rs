@@ -4,8 +4,8 @@
 //! three non-empty segments, take the header (a precomputed common one, or strict
 //! base64url-decode and parse it as a strict JSON object), check `alg` against the allowed
 //! set and refuse `crit`; strict base64url-decode the claims; compute the HMAC of
-//! `header.claims` with every configured key (precomputed keyed state, cloned per request)
-//! and compare in constant time; only a token whose signature verifies gets its claims
+//! `header.claims` with every configured key (precomputed keyed states; two HS256 MACs side by
+//! side when there are two to compute) and compare in constant time; only a token whose signature verifies gets its claims
 //! validated as JSON (without building them) and its time claims checked.
 
 use std::borrow::Cow;
@@ -105,9 +105,10 @@ impl AlgorithmSet {
 /// nothing about either.
 #[derive(Clone)]
 pub struct Key {
-    // `None` only if the hmac crate ever refused a key length (it accepts any today): such a
-    // key then verifies nothing, which fails closed.
+    /// HS256: the module's own HMAC, which can compute two MACs side by side.
     hs256: Hs256Key,
+    // HS384 and HS512: the hmac crate's states. `None` only if that crate ever refused a key
+    // length (it accepts any today): such a key then verifies nothing, which fails closed.
     hs384: Option<Hmac<Sha384>>,
     hs512: Option<Hmac<Sha512>>,
 }
