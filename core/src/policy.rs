@@ -108,6 +108,7 @@ fn header_token<'a>(parts: &RequestParts<'a>) -> Result<Option<&'a [u8]>, Refusa
 }
 
 /// `bearer`: `onlyoffice_jwt_token` if set, else the header; nothing beyond verification.
+#[inline(never)] // one profile's path stays together, apart from the others
 fn check_bearer(
     parts: &RequestParts<'_>,
     verifier: &Verifier,
@@ -124,6 +125,7 @@ fn check_bearer(
 }
 
 /// `download`: the header token, whose `payload.url` has the request's path and query.
+#[inline(never)] // one profile's path stays together, apart from the others
 fn check_download(
     parts: &RequestParts<'_>,
     verifier: &Verifier,
@@ -321,6 +323,7 @@ enum Source {
 
 /// `command`, `convert`, `builder` and `callback`: find the primary token (and a header
 /// token besides it), verify both, and check the claims of both.
+#[inline(never)] // one profile's path stays together, apart from the others
 fn check_body_profile(
     profile: Profile,
     parts: &RequestParts<'_>,
