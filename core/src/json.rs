@@ -229,6 +229,15 @@ impl<'a> Members<'a> {
             .map(|(_, raw)| *raw)
     }
 
+    /// [`Members::get`], looking first at position `hint` (where the member is when two
+    /// objects list the same members in the same order).
+    pub fn get_at(&self, name: &str, hint: usize) -> Option<&'a [u8]> {
+        match self.list.get(hint) {
+            Some((n, raw)) if n == name => Some(*raw),
+            _ => self.get(name),
+        }
+    }
+
     /// The members, in document order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &'a [u8])> + '_ {
         self.list.iter().map(|(n, raw)| (&**n, *raw))

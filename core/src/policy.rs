@@ -476,10 +476,12 @@ fn fit_callback(
         (Source::Header, Some(raw)) if raw.first() == Some(&b'{') => payload,
         _ => claims,
     };
+    // A signer lists the claims in the body's order: look where the body has the member.
     let all_claimed = members
         .iter()
-        .filter(|(name, _)| *name != "token")
-        .all(|(name, value)| member_matches(name, value, compared.get(name)));
+        .enumerate()
+        .filter(|(_, (name, _))| *name != "token")
+        .all(|(i, (name, value))| member_matches(name, value, compared.get_at(name, i)));
     if all_claimed {
         Ok(())
     } else {
