@@ -280,10 +280,9 @@ impl<'a> Scanner<'a> {
             return false;
         }
         let common = common_prefix(here, there);
-        // The known members held in full by the common bytes, with their offsets from the
-        // opening brace, and where the scan resumes.
-        let mut taken = 0;
-        let mut resume = 0;
+        // The known members held in full by the common bytes, each with the comma after it;
+        // the scan resumes after the last such comma.
+        let mut resume = None;
         for (name, value) in top.known {
             if name == "payload" && top.payload.is_some() {
                 break;
@@ -295,29 +294,22 @@ impl<'a> Scanner<'a> {
             let end = start + value.len();
             let after = there.get(end..).unwrap_or_default();
             let comma = end + after.iter().take_while(|b| is_whitespace(**b)).count();
+            let Some(raw) = here.get(start..end) else {
+                break;
+            };
             if there.get(comma) != Some(&b',') || comma + 1 > common {
                 break;
             }
-            taken += 1;
-            resume = comma + 1;
-        }
-        if taken == 0 {
-            return false;
-        }
-        for (name, value) in top.known.iter().take(taken) {
-            let Some(start) = offset_in(known, value).and_then(|o| o.checked_sub(known_open))
-            else {
-                return false;
-            };
-            let Some(raw) = here.get(start..start + value.len()) else {
-                return false;
-            };
             top.keep(name, raw);
             self.names.push(Name {
                 fingerprint: fingerprint(name.as_bytes()),
                 text: name.clone(),
             });
+            resume = Some(comma + 1);
         }
+        let Some(resume) = resume else {
+            return false;
+        };
         self.pos = open + resume;
         true
     }
