@@ -419,7 +419,7 @@ impl Verifier {
                 })
             }
         };
-        let signatures = [&a, &b].map(|p| hs256_signature(&p.segments));
+        let signatures = [&a, &b].map(|p| decode_signature(Algorithm::HS256, &p.segments));
         let mut ok = [Choice::from(0), Choice::from(0)];
         for key in self.keys.iter() {
             let macs = Hs256Key::mac_pair(
@@ -430,21 +430,19 @@ impl Verifier {
             );
             for ((ok, mac), signature) in ok.iter_mut().zip(&macs).zip(&signatures) {
                 if let Some(signature) = signature {
-                    *ok |= hs256::tag_eq(mac, signature);
+                    *ok |= hs256::tag_eq(mac, signature.get(..32).unwrap_or_default());
                 }
             }
         }
-        let mut results = [a, b].into_iter().zip(ok).map(|(prepared, ok)| {
+        let verdict = |prepared: Prepared<'_>, ok: Choice| {
             if bool::from(ok) {
                 Ok(prepared.verified)
             } else {
                 Err(Refusal::Signature)
             }
-        });
-        [
-            results.next().unwrap_or(Err(Refusal::Signature)),
-            results.next().unwrap_or(Err(Refusal::Signature)),
-        ]
+        };
+        let [ok_a, ok_b] = ok;
+        [verdict(a, ok_a), verdict(b, ok_b)]
     }
 
     /// Steps 1 to 4 of [`Verifier::verify`]: the token's form, its header, its algorithm and
@@ -463,15 +461,8 @@ impl Verifier {
     /// signing input equals it. Every key is tried (no early exit) and compared in constant
     /// time.
     fn check_signature(&self, alg: Algorithm, segments: &Segments<'_>) -> Result<(), Refusal> {
-        if segments.signature.len() != b64::encoded_len(alg.mac_len()) {
-            return Err(Refusal::Signature);
-        }
-        let mut buf = [0u8; 96];
-        let len = b64::decode_to_slice(segments.signature, &mut buf).ok_or(Refusal::Signature)?;
-        let signature = buf.get(..len).ok_or(Refusal::Signature)?;
-        if signature.len() != alg.mac_len() {
-            return Err(Refusal::Signature);
-        }
+        let buf = decode_signature(alg, segments).ok_or(Refusal::Signature)?;
+        let signature = buf.get(..alg.mac_len()).ok_or(Refusal::Signature)?;
         let mut ok = Choice::from(0);
         if alg == Algorithm::HS256 {
             // two keys at a time (secret rotation), side by side
@@ -528,14 +519,15 @@ struct Prepared<'t> {
     verified: Verified,
 }
 
-/// The decoded signature of an HS256 token, when it has the length of one.
-fn hs256_signature(segments: &Segments<'_>) -> Option<[u8; 32]> {
-    if segments.signature.len() != b64::encoded_len(32) {
+/// The decoded signature (its first `alg.mac_len()` bytes), when its segment has the length
+/// of one of `alg` and is strict base64url.
+fn decode_signature(alg: Algorithm, segments: &Segments<'_>) -> Option<[u8; 64]> {
+    if segments.signature.len() != b64::encoded_len(alg.mac_len()) {
         return None;
     }
-    let mut buf = [0u8; 32];
+    let mut buf = [0u8; 64];
     let len = b64::decode_to_slice(segments.signature, &mut buf)?;
-    (len == 32).then_some(buf)
+    (len == alg.mac_len()).then_some(buf)
 }
 
 /// Step 3: `alg` a string naming an algorithm we implement, and no `crit`. Nothing else of
