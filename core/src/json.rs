@@ -194,16 +194,31 @@ fn time_claim(raw: &[u8]) -> Result<NumericDate, JsonError> {
         Some(digits) => (true, digits),
         None => (false, raw),
     };
-    if !digits.is_empty() && digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit) {
-        let n = digits
-            .iter()
-            .fold(0i128, |n, d| n * 10 + i128::from(d - b'0'));
+    if let Some(n) = small_integer(digits) {
+        let n = i128::from(n);
         return Ok(NumericDate::Int(if negative { -n } else { n }));
     }
     match serde_json::from_slice::<Value>(raw) {
         Ok(Value::Number(n)) => numeric_date(&n).ok_or(JsonError::Syntax),
         _ => Err(JsonError::Syntax),
     }
+}
+
+/// The value of 1 to 18 decimal digits (which fit in 64 bits), in one pass; `None` for
+/// anything else.
+fn small_integer(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut n = 0u64;
+    for &d in digits {
+        let v = d.wrapping_sub(b'0');
+        if v > 9 {
+            return None;
+        }
+        n = n * 10 + u64::from(v);
+    }
+    Some(n)
 }
 
 /* members as raw text */

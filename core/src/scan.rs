@@ -76,11 +76,10 @@ impl<'a> TopLevel<'a> {
 /// Validates `bytes` as one JSON value; when it is an object, fills `top` as it asks.
 /// Nested objects are validated but not listed.
 pub fn scan<'a>(bytes: &'a [u8], top: &mut TopLevel<'a>) -> Result<(), ScanError> {
-    // JSON outside strings is ASCII, so checking UTF-8 once for the whole text is the same as
-    // checking each string, and much cheaper than checking them one by one.
-    let text = std::str::from_utf8(bytes).map_err(|_| ScanError::Syntax)?;
+    // JSON outside strings is ASCII, and nothing outside strings accepts other bytes; inside
+    // strings, the runs of non-ASCII bytes are checked to be UTF-8 as they are met (see
+    // `Scanner::plain`), which is the whole text's check without a pass of its own.
     let mut s = Scanner {
-        text,
         bytes,
         pos: 0,
         names: SmallVec::new(),
@@ -126,8 +125,7 @@ fn fingerprint(name: &[u8]) -> u64 {
 }
 
 struct Scanner<'a> {
-    /// The whole input, known to be UTF-8.
-    text: &'a str,
+    /// The whole input; what [`Scanner::plain`] moved over is known to be UTF-8.
     bytes: &'a [u8],
     pos: usize,
     /// The deepest nesting met so far.
@@ -388,11 +386,51 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Moves over the string bytes from the scan position that need no attention: ASCII
+    /// other than `"`, `\\` and control characters, and runs of non-ASCII bytes, which must
+    /// be UTF-8. Stops at the first byte that needs attention, or at the end.
+    ///
+    /// A run of non-ASCII bytes between ASCII ones (or the ends) is UTF-8 exactly when the
+    /// text around it is: no UTF-8 sequence holds an ASCII byte, and every ASCII byte is a
+    /// character of its own.
+    #[inline(always)]
+    fn plain(&mut self) -> Result<(), ScanError> {
+        loop {
+            self.pos += plain_run(self.bytes.get(self.pos..).unwrap_or_default());
+            match self.peek() {
+                Some(0x80..) => self.non_ascii()?,
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// Moves over the run of non-ASCII bytes at the scan position, which must be UTF-8.
+    #[cold]
+    #[inline(never)]
+    fn non_ascii(&mut self) -> Result<(), ScanError> {
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        let len = rest.iter().take_while(|b| **b >= 0x80).count();
+        if std::str::from_utf8(rest.get(..len).unwrap_or_default()).is_err() {
+            return Err(ScanError::Syntax);
+        }
+        self.pos += len;
+        Ok(())
+    }
+
+    /// The text from `start` to the scan position, which [`Scanner::plain`] moved over.
+    fn plain_str(&self, start: usize) -> Result<&'a str, ScanError> {
+        let bytes = self.bytes.get(start..self.pos).ok_or(ScanError::Syntax)?;
+        debug_assert!(std::str::from_utf8(bytes).is_ok());
+        // SAFETY: `plain` moved over these bytes in one call: ASCII, and runs of non-ASCII
+        // bytes it checked to be UTF-8, cut at ASCII bytes (character boundaries).
+        Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
+    }
+
     /// A string that is only validated (a value: nothing is kept of it).
     fn skip_string(&mut self) -> Result<(), ScanError> {
         self.eat(b'"')?;
         loop {
-            self.pos += plain_run(self.bytes.get(self.pos..).unwrap_or_default());
+            self.plain()?;
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
@@ -412,8 +450,8 @@ impl<'a> Scanner<'a> {
         self.eat(b'"')?;
         let start = self.pos;
         // Fast path: plain bytes up to the closing quote.
-        self.pos = start + plain_run(self.bytes.get(start..).unwrap_or_default());
-        let plain = self.text.get(start..self.pos).ok_or(ScanError::Syntax)?;
+        self.plain()?;
+        let plain = self.plain_str(start)?;
         if self.peek() == Some(b'"') {
             self.pos += 1;
             return Ok(Cow::Borrowed(plain));
@@ -433,12 +471,8 @@ impl<'a> Scanner<'a> {
                 _ => return Err(ScanError::Syntax),
             }
             let run_start = self.pos;
-            self.pos = run_start + plain_run(self.bytes.get(run_start..).unwrap_or_default());
-            out.push_str(
-                self.text
-                    .get(run_start..self.pos)
-                    .ok_or(ScanError::Syntax)?,
-            );
+            self.plain()?;
+            out.push_str(self.plain_str(run_start)?);
         }
     }
 
@@ -583,8 +617,9 @@ fn offset_in(whole: &[u8], part: &[u8]) -> Option<usize> {
     (offset + part.len() <= whole.len()).then_some(offset)
 }
 
-/// The length of the run of string bytes at the start of `bytes` that need no attention: no
-/// `"`, no `\\`, no control character. Sixteen bytes at a time with SSE2 (part of x86-64),
+/// The length of the run of ASCII string bytes at the start of `bytes` that need no
+/// attention: no `"`, no `\\`, no control character, no byte from 0x80 on (which
+/// [`Scanner::plain`] checks as UTF-8). Sixteen bytes at a time with SSE2 (part of x86-64),
 /// then byte by byte.
 #[cfg(target_arch = "x86_64")]
 fn plain_run(bytes: &[u8]) -> usize {
@@ -606,7 +641,8 @@ fn plain_run(bytes: &[u8]) -> usize {
                 _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
                 _mm_cmpeq_epi8(_mm_min_epu8(x, control), x),
             );
-            let mask = _mm_movemask_epi8(special);
+            // a byte from 0x80 on has its top bit set already
+            let mask = _mm_movemask_epi8(special) | _mm_movemask_epi8(x);
             if mask != 0 {
                 return n + mask.trailing_zeros() as usize;
             }
@@ -617,7 +653,8 @@ fn plain_run(bytes: &[u8]) -> usize {
 }
 
 /// [`plain_run`] where there is no SSE2: eight bytes at a time while no byte of the eight
-/// needs attention (the classic "has a zero byte" test, on three masks), then byte by byte.
+/// needs attention (the classic "has a zero byte" test, on three masks, and the top bits),
+/// then byte by byte.
 #[cfg(not(target_arch = "x86_64"))]
 fn plain_run(bytes: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -632,7 +669,8 @@ fn plain_run(bytes: &[u8]) -> usize {
         // from 0x80 on have their top bit set in x, so !x clears them.
         let special = has_zero(x ^ (ONES * u64::from(b'"')))
             | has_zero(x ^ (ONES * u64::from(b'\\')))
-            | (x.wrapping_sub(ONES * 0x20) & !x & HIGHS);
+            | (x.wrapping_sub(ONES * 0x20) & !x & HIGHS)
+            | (x & HIGHS);
         if special != 0 {
             break;
         }
@@ -645,7 +683,7 @@ fn plain_run(bytes: &[u8]) -> usize {
 fn plain_run_bytes(bytes: &[u8]) -> usize {
     bytes
         .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .position(|&b| b == b'"' || b == b'\\' || !(0x20..0x80).contains(&b))
         .unwrap_or(bytes.len())
 }
 
@@ -761,6 +799,24 @@ mod tests {
             b"\"\xc0\x80\"",
             b"\"\xf0\x9f\x98\x80\"",
             b"\"\xed\xa0\x80\"",
+            // UTF-8 is checked run by run: names, values, after escapes, across 16-byte chunks
+            b"\"\xc3\"",
+            b"\"\xc3",
+            b"\"\x80\"",
+            b"\"\xe0\x80\x80\"",
+            b"\"\xf4\x90\x80\x80\"",
+            b"\"\\n\xff\"",
+            b"\"\\n\xc3\xa9\\t\xc3\xa9\"",
+            b"\"abcdefghijklmno\xc3\xa9pqrstuvwxyz0123456789\xe2\x82\xac\"",
+            b"\"abcdefghijklmno\xc3pqrstuvwxyz0123456789\"",
+            b"\"abcdefghijklmnopqrstuvwxyz0123456789\xf0\x9f\x98\"",
+            b"\xc3\xa9",
+            b"[1,\xc3\xa9]",
+            b"{\"\xc3\xa9\":1,\"e\":2}",
+            b"{\"\xc3\xa9\":1,\"\\u00e9\":2}",
+            b"{\"\xc3\xa9\":1,\"\xc3\xa9\":2}",
+            b"{\"\xc3\":1}",
+            b"{\"a\xc3\xa9\\u00e9\xc3\xa9\":1,\"a\\u00e9\xc3\xa9\xc3\xa9\":2}",
             b"\"abc",
             b"\"\\\"\"",
             b"\"\\/\"",
@@ -848,7 +904,7 @@ mod tests {
         ] {
             let want = input
                 .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .position(|&b| b == b'"' || b == b'\\' || !(0x20..0x80).contains(&b))
                 .unwrap_or(input.len());
             assert_eq!(plain_run(input), want, "{input:?}");
         }
