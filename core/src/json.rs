@@ -177,8 +177,16 @@ pub struct TimeClaims {
 /// top-level `exp`, `nbf` and `iat`, without building the object. A time claim that is not
 /// a number is an error.
 pub fn scan_times(bytes: &[u8]) -> Result<TimeClaims, JsonError> {
+    scan_times_with(bytes, None)
+}
+
+/// [`scan_times`], calling `pump` as [`scan::scan_with`] does.
+pub fn scan_times_with(
+    bytes: &[u8],
+    pump: Option<&mut dyn FnMut()>,
+) -> Result<TimeClaims, JsonError> {
     let mut top = scan::TopLevel::default();
-    scan_object(bytes, &mut top)?;
+    scan_object_with(bytes, &mut top, pump)?;
     let [exp, nbf, iat] = top.times;
     Ok(TimeClaims {
         exp: exp.map(time_claim).transpose()?,
@@ -327,8 +335,16 @@ pub fn scan_members_and_payload<'a>(
 
 /// Scans `bytes`, which must be a strict JSON object, keeping what `top` asks for.
 fn scan_object<'a>(bytes: &'a [u8], top: &mut scan::TopLevel<'a>) -> Result<(), JsonError> {
+    scan_object_with(bytes, top, None)
+}
+
+fn scan_object_with<'a>(
+    bytes: &'a [u8],
+    top: &mut scan::TopLevel<'a>,
+    pump: Option<&mut dyn FnMut()>,
+) -> Result<(), JsonError> {
     let first = bytes.iter().find(|b| !is_whitespace(**b));
-    scan::scan(bytes, top).map_err(|e| match e {
+    scan::scan_with(bytes, top, pump).map_err(|e| match e {
         scan::ScanError::Syntax => JsonError::Syntax,
         scan::ScanError::Duplicate => JsonError::Duplicate,
     })?;
