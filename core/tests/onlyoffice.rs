@@ -381,6 +381,82 @@ fn first_refusal_wins_primary_first() {
     assert_eq!(got, Err(Refusal::Expired));
 }
 
+#[test]
+fn callback_verdicts_do_not_change_with_a_second_secret() {
+    // One secret and two (rotation) take different paths to the MACs of a callback's two
+    // tokens (side by side under one key; each key in turn): every request gets the same
+    // verdict both ways, decoy `token` members and odd bodies included.
+    let one = ds_verifier(Profile::Callback);
+    let two = verifier(&[b"another secret", DS_SECRET], &ALL, 60, true);
+    let fields = status2_fields();
+    let (body, header) = callback(&fields);
+    let body = String::from_utf8(body).expect("utf-8");
+    let body_token = ds_sign(&fields);
+    let forged = mint(Algorithm::HS256, &json!({"payload": fields}), b"guess");
+    let hs384 = mint(
+        Algorithm::HS384,
+        &json!({"payload": fields, "exp": IAT + 300}),
+        DS_SECRET,
+    );
+    let decoy = |inner: &str| body.replacen("{", &format!(r#"{{"x":{{"token":"{inner}"}},"#), 1);
+    let bodies = [
+        body.clone(),
+        body.replace("\"status\":2", "\"status\":6"),
+        body.replace(&body_token, &forged),
+        body.replace(&body_token, &body_token.replacen('.', "\\u002e", 1)),
+        decoy(&body_token),
+        decoy("a.b.c"),
+        decoy(&forged),
+        decoy(&body_token).replace(
+            &format!(r#""token":"{body_token}"}}"#),
+            &format!(r#""token":"{forged}"}}"#),
+        ),
+        body.replacen("{", r#"{"token":"x","#, 1),
+        body.replace(r#""token":""#, r#""token" : ""#),
+        body.replace(&body_token, ""),
+        body.replace(&body_token, &hs384),
+        format!(r#"{{"key":"k","status":4,"token":"{body_token}""#),
+    ];
+    let headers = [
+        header.clone(),
+        bearer(&forged),
+        bearer(&hs384),
+        b"Basic abc".to_vec(),
+    ];
+    let mut accepted = Vec::new();
+    for (b, body) in bodies.iter().enumerate() {
+        for (h, header) in headers.iter().enumerate() {
+            for values in [&[&header[..]][..], &[], &[&header[..], &header[..]]] {
+                let request = parts(values, Some(body.as_bytes()), b"");
+                let got = check(Profile::Callback, &request, &one, NOW);
+                assert_eq!(got, check(Profile::Callback, &request, &two, NOW), "{body}");
+                if got.is_ok() {
+                    accepted.push((b, h, values.len()));
+                }
+            }
+        }
+    }
+    // The genuine body, its token spelled with an escape, and with a space before its value:
+    // alone, with the genuine header token, the HS384 one, or another scheme; with an empty
+    // body token, the header token decides.
+    let mut expected = Vec::new();
+    for b in [0, 3, 9] {
+        expected.extend([
+            (b, 0, 1),
+            (b, 0, 0),
+            (b, 1, 0),
+            (b, 2, 1),
+            (b, 2, 0),
+            (b, 3, 1),
+            (b, 3, 0),
+        ]);
+    }
+    expected.extend([(10, 0, 1), (10, 2, 1)]);
+    expected.sort();
+    accepted.sort();
+    assert_eq!(accepted, expected);
+}
+
 // ---------------------------------------------------------------------------------------
 // command
 
