@@ -5,8 +5,10 @@
 //! base64url-decode and parse it as a strict JSON object), check `alg` against the allowed
 //! set and refuse `crit`; strict base64url-decode the claims; compute the HMAC of
 //! `header.claims` with every configured key (precomputed keyed states; two HS256 MACs side by
-//! side when there are two to compute) and compare in constant time; only a token whose signature verifies gets its claims
-//! validated as JSON (without building them) and its time claims checked.
+//! side when there are two to compute) and compare in constant time; validate the claims as
+//! JSON (without building them) and check the time claims. Under one HS256 secret the claims
+//! are validated while the MAC is computed (in its shadow), but the verdicts keep that order:
+//! a bad signature is refused as such, whatever the claims hold.
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
