@@ -58,18 +58,34 @@ impl<'a> TopLevel<'a> {
     /// Keeps what is asked for of the member `name` with the raw text `raw`.
     #[allow(clippy::ptr_arg)] // the name is cloned, borrowed or owned as it is, into the list
     fn keep(&mut self, name: &Cow<'a, str>, raw: &'a [u8]) {
-        let slot = match name.as_ref() {
-            "exp" => self.times.get_mut(0),
-            "nbf" => self.times.get_mut(1),
-            "iat" => self.times.get_mut(2),
-            _ => None,
-        };
-        if let Some(slot) = slot {
+        if let Some(slot) = time_slot(&mut self.times, name) {
             *slot = Some(raw);
         }
         if let Some(list) = self.members.as_mut() {
             list.push((name.clone(), raw));
         }
+    }
+
+    /// Whether the scan lists members or may take known ones (more than the time claims).
+    fn lists(&self) -> bool {
+        self.members.is_some()
+            || self.payload.is_some()
+            || !self.known.is_empty()
+            || !self.known_text.is_empty()
+    }
+}
+
+/// The slot of `times` for the member `name`: `exp`, `nbf` and `iat`, in that order.
+fn time_slot<'s, 'a>(
+    times: &'s mut [Option<&'a [u8]>; 3],
+    name: &str,
+) -> Option<&'s mut Option<&'a [u8]>> {
+    let [exp, nbf, iat] = times;
+    match name {
+        "exp" => Some(exp),
+        "nbf" => Some(nbf),
+        "iat" => Some(iat),
+        _ => None,
     }
 }
 
@@ -106,6 +122,32 @@ pub fn scan_with<'a>(
     top.deepest = s.deepest;
     if s.pos == bytes.len() {
         Ok(())
+    } else {
+        Err(ScanError::Syntax)
+    }
+}
+
+/// Validates `bytes` as a JSON object of which only the raw texts of the top-level `exp`,
+/// `nbf` and `iat` are wanted (a bearer token's claims), calling `pump` as [`scan_with`]
+/// does. Any error is [`ScanError::Syntax`] or [`ScanError::Duplicate`]; a text that is JSON
+/// but not an object is a syntax error here.
+pub fn scan_object_times<'a>(
+    bytes: &'a [u8],
+    pump: Option<&mut dyn FnMut()>,
+) -> Result<[Option<&'a [u8]>; 3], ScanError> {
+    let mut s = Scanner {
+        pump,
+        bytes,
+        pos: 0,
+        names: SmallVec::new(),
+        deepest: 0,
+    };
+    let mut times = [None; 3];
+    s.ws();
+    s.plain_object(1, Some(&mut times))?;
+    s.ws();
+    if s.pos == bytes.len() {
+        Ok(times)
     } else {
         Err(ScanError::Syntax)
     }
@@ -174,6 +216,17 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
+    /// `true`, `false` or `null`, out of line: the values of a token's claims are mostly
+    /// strings, numbers and objects, whose code stays together that way.
+    #[inline(never)]
+    fn literal_value(&mut self) -> Result<(), ScanError> {
+        match self.peek() {
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            _ => self.literal(b"null"),
+        }
+    }
+
     fn literal(&mut self, word: &[u8]) -> Result<(), ScanError> {
         let end = self.pos + word.len();
         if self.bytes.get(self.pos..end) == Some(word) {
@@ -189,20 +242,77 @@ impl<'a> Scanner<'a, '_> {
             Some(b'{') => self.object(depth + 1, None),
             Some(b'[') => self.array(depth + 1),
             Some(b'"') => self.skip_string(),
-            Some(b't') => self.literal(b"true"),
-            Some(b'f') => self.literal(b"false"),
-            Some(b'n') => self.literal(b"null"),
+            Some(b't' | b'f' | b'n') => self.literal_value(),
             Some(b'-' | b'0'..=b'9') => self.number(),
             _ => Err(ScanError::Syntax),
         }
     }
 
     /// An object; the top-level one (with `top`) keeps what `top` asks for.
-    fn object(
+    fn object(&mut self, depth: usize, top: Option<&mut TopLevel<'a>>) -> Result<(), ScanError> {
+        match top {
+            Some(top) if top.lists() => self.listed_object(depth, top),
+            Some(top) => self.plain_object(depth, Some(&mut top.times)),
+            None => self.plain_object(depth, None),
+        }
+    }
+
+    /// An object of which only the time claims are kept (when `times` is given), as every
+    /// object of a bearer token's claims is: the short loop, whose code a request runs.
+    fn plain_object(
         &mut self,
         depth: usize,
-        mut top: Option<&mut TopLevel<'a>>,
+        mut times: Option<&mut [Option<&'a [u8]>; 3]>,
     ) -> Result<(), ScanError> {
+        if depth > MAX_DEPTH {
+            return Err(ScanError::Syntax);
+        }
+        self.deepest = self.deepest.max(depth);
+        self.eat(b'{')?;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        let start = self.names.len();
+        loop {
+            self.pump();
+            self.ws();
+            let name = self.string()?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            let value_start = self.pos;
+            self.value(depth)?;
+            if let Some(times) = times.as_deref_mut() {
+                if let (Some(slot), Some(raw)) = (
+                    time_slot(times, &name),
+                    self.bytes.get(value_start..self.pos),
+                ) {
+                    *slot = Some(raw);
+                }
+            }
+            self.names.push(Name {
+                fingerprint: fingerprint(name.as_bytes()),
+                text: name,
+            });
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => return Err(ScanError::Syntax),
+            }
+        }
+        self.check_names(start, 0)
+    }
+
+    /// A top-level object (or its `payload`) whose members `top` lists, or that may take
+    /// known members (a callback token's claims).
+    #[inline(never)]
+    fn listed_object(&mut self, depth: usize, top: &mut TopLevel<'a>) -> Result<(), ScanError> {
         if depth > MAX_DEPTH {
             return Err(ScanError::Syntax);
         }
@@ -210,10 +320,7 @@ impl<'a> Scanner<'a, '_> {
         let open = self.pos;
         self.eat(b'{')?;
         let start = self.names.len();
-        let resumed = match top.as_deref_mut() {
-            Some(top) => self.take_known_prefix(open, top),
-            None => false,
-        };
+        let resumed = self.take_known_prefix(open, top);
         // Names taken with a known prefix are distinct from one another.
         let distinct = self.names.len() - start;
         if !resumed {
@@ -231,37 +338,31 @@ impl<'a> Scanner<'a, '_> {
             self.eat(b':')?;
             self.ws();
             let value_start = self.pos;
-            match top.as_deref_mut() {
-                Some(top) => {
-                    let wants_payload = name == "payload" && top.payload.is_some();
-                    if let (false, Some(len)) = (wants_payload, self.known_len(top.known, &name)) {
-                        self.pos += len;
-                    } else if name == "payload" && self.peek() == Some(b'{') {
-                        if let Some(mut payload) = top.payload.take() {
-                            let nested = TopLevel {
-                                members: Some(payload),
-                                known: top.known,
-                                known_text: top.known_text,
-                                ..TopLevel::default()
-                            };
-                            let mut nested = nested;
-                            self.object(depth + 1, Some(&mut nested))?;
-                            payload = nested.members.unwrap_or_default();
-                            top.payload = Some(payload);
-                        } else {
-                            self.value(depth)?;
-                        }
-                    } else {
-                        self.value(depth)?;
-                    }
-                    let raw = self
-                        .bytes
-                        .get(value_start..self.pos)
-                        .ok_or(ScanError::Syntax)?;
-                    top.keep(&name, raw);
+            let wants_payload = name == "payload" && top.payload.is_some();
+            if let (false, Some(len)) = (wants_payload, self.known_len(top.known, &name)) {
+                self.pos += len;
+            } else if name == "payload" && self.peek() == Some(b'{') {
+                if let Some(mut payload) = top.payload.take() {
+                    let mut nested = TopLevel {
+                        members: Some(payload),
+                        known: top.known,
+                        known_text: top.known_text,
+                        ..TopLevel::default()
+                    };
+                    self.object(depth + 1, Some(&mut nested))?;
+                    payload = nested.members.unwrap_or_default();
+                    top.payload = Some(payload);
+                } else {
+                    self.value(depth)?;
                 }
-                None => self.value(depth)?,
+            } else {
+                self.value(depth)?;
             }
+            let raw = self
+                .bytes
+                .get(value_start..self.pos)
+                .ok_or(ScanError::Syntax)?;
+            top.keep(&name, raw);
             self.names.push(Name {
                 fingerprint: fingerprint(name.as_bytes()),
                 text: name,
@@ -381,6 +482,7 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
+    #[inline(never)]
     fn array(&mut self, depth: usize) -> Result<(), ScanError> {
         if depth > MAX_DEPTH {
             return Err(ScanError::Syntax);
@@ -590,21 +692,29 @@ impl<'a> Scanner<'a, '_> {
         if simple && text.len() <= 300 {
             return Ok(());
         }
-        let finite = std::str::from_utf8(text)
-            .ok()
-            .and_then(|t| t.parse::<f64>().ok())
-            .is_some_and(f64::is_finite);
-        if finite {
-            Ok(())
-        } else {
-            Err(ScanError::Syntax)
-        }
+        finite_number(text)
     }
 
     fn digits(&mut self) {
         while let Some(b'0'..=b'9') = self.peek() {
             self.pos += 1;
         }
+    }
+}
+
+/// Whether the text of a JSON number with a fraction or an exponent (or of more than 300
+/// digits) is a finite `f64`.
+#[cold]
+#[inline(never)]
+fn finite_number(text: &[u8]) -> Result<(), ScanError> {
+    let finite = std::str::from_utf8(text)
+        .ok()
+        .and_then(|t| t.parse::<f64>().ok())
+        .is_some_and(f64::is_finite);
+    if finite {
+        Ok(())
+    } else {
+        Err(ScanError::Syntax)
     }
 }
 
@@ -726,6 +836,33 @@ mod tests {
         );
         // The kind of error may differ for an input with a duplicate name and a later syntax
         // error (serde_json sees the duplicate first); callers refuse both kinds alike.
+        same_on_both_paths(input);
+    }
+
+    /// The short loop (nothing listed) and the listing one (members and `payload` listed)
+    /// give the same verdict and the same time claims; so does the times-only entry point
+    /// for objects.
+    fn same_on_both_paths(input: &[u8]) {
+        let mut plain = TopLevel::default();
+        let plain_result = scan(input, &mut plain);
+        let mut listed = TopLevel {
+            members: Some(Vec::new()),
+            payload: Some(Vec::new()),
+            ..TopLevel::default()
+        };
+        let listed_result = scan(input, &mut listed);
+        let text = String::from_utf8_lossy(input);
+        assert_eq!(plain_result, listed_result, "{text:?}");
+        assert_eq!(plain.times, listed.times, "{text:?}");
+        assert_eq!(plain.deepest, listed.deepest, "{text:?}");
+        let is_object = input.iter().find(|b| !is_whitespace(**b)) == Some(&b'{');
+        match scan_object_times(input, None) {
+            Ok(times) => {
+                assert!(plain_result.is_ok() && is_object, "{text:?}");
+                assert_eq!(times, plain.times, "{text:?}");
+            }
+            Err(e) => assert!(plain_result == Err(e) || !is_object, "{text:?}"),
+        }
     }
 
     #[test]
