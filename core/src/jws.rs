@@ -301,10 +301,13 @@ impl<'a> Segments<'a> {
         if token.len() > MAX_TOKEN_LEN {
             return Err(Refusal::Malformed);
         }
-        let mut dots = memchr::memchr_iter(b'.', token);
-        let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
-            return Err(Refusal::Malformed);
-        };
+        // A third dot would be in the signature, which must be base64url characters only.
+        let first = find_dot(token).ok_or(Refusal::Malformed)?;
+        let second = token
+            .get(first + 1..)
+            .and_then(find_dot)
+            .map(|n| first + 1 + n)
+            .ok_or(Refusal::Malformed)?;
         let header = token.get(..first).unwrap_or_default();
         let claims = token.get(first + 1..second).unwrap_or_default();
         let signature = token.get(second + 1..).unwrap_or_default();
@@ -324,6 +327,33 @@ impl<'a> Segments<'a> {
             signing_input: token.get(..second).unwrap_or_default(),
         })
     }
+}
+
+/// The position of the first `.` in `bytes`: sixteen bytes at a time with SSE2 (part of
+/// x86-64), then byte by byte. The code is small, which matters more on this path than the
+/// speed of longer searches.
+fn find_dot(bytes: &[u8]) -> Option<usize> {
+    let mut n = 0;
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+        };
+        for chunk in bytes.chunks_exact(16) {
+            // SAFETY: SSE2 is part of x86-64; the load reads the 16 bytes of `chunk`, with no
+            // alignment requirement.
+            let mask = unsafe {
+                let x = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+                _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(b'.' as i8)))
+            };
+            if mask != 0 {
+                return Some(n + mask.trailing_zeros() as usize);
+            }
+            n += 16;
+        }
+    }
+    let rest = bytes.get(n..)?;
+    rest.iter().position(|b| *b == b'.').map(|i| n + i)
 }
 
 impl Verifier {
@@ -386,12 +416,7 @@ impl Verifier {
         let segments = Segments::split(token)?;
         let (header_json, header, algorithm) = match known_header(segments.header) {
             Some((json, alg)) => (Cow::Borrowed(json), OnceCell::new(), alg),
-            None => {
-                let bytes = b64::decode(segments.header).ok_or(Refusal::Malformed)?;
-                let map = json::parse_object(&bytes).map_err(|_| Refusal::Malformed)?;
-                let alg = algorithm_in(&map)?;
-                (Cow::Owned(bytes), OnceCell::from(map), alg)
-            }
+            None => decoded_header(segments.header)?,
         };
         if !self.algorithms.contains(algorithm) {
             return Err(Refusal::Algorithm);
@@ -524,13 +549,13 @@ impl Verifier {
             None if self.require_exp => return Err(Refusal::Expired),
             _ => {}
         }
-        for not_before in [nbf, iat].into_iter().flatten() {
-            // not yet valid when now + leeway < nbf (or iat)
-            if !not_before.reached_at(now + leeway) {
-                return Err(Refusal::NotYetValid);
-            }
+        // not yet valid when now + leeway < nbf (or iat)
+        let valid = |date: Option<NumericDate>| date.map_or(true, |d| d.reached_at(now + leeway));
+        if valid(nbf) && valid(iat) {
+            Ok(())
+        } else {
+            Err(Refusal::NotYetValid)
         }
-        Ok(())
     }
 }
 
@@ -550,6 +575,19 @@ fn decode_signature(alg: Algorithm, segments: &Segments<'_>) -> Option<[u8; 64]>
     let mut buf = [0u8; 64];
     let len = b64::decode_to_slice(segments.signature, &mut buf)?;
     (len == alg.mac_len()).then_some(buf)
+}
+
+/// A header's JSON text, its map when it was parsed, and its algorithm.
+type DecodedHeader = (Cow<'static, [u8]>, OnceCell<Map<String, Value>>, Algorithm);
+
+/// A header that is not one of [`KNOWN_HEADERS`]: decoded and parsed, with its algorithm.
+#[cold]
+#[inline(never)]
+fn decoded_header(segment: &[u8]) -> Result<DecodedHeader, Refusal> {
+    let bytes = b64::decode(segment).ok_or(Refusal::Malformed)?;
+    let map = json::parse_object(&bytes).map_err(|_| Refusal::Malformed)?;
+    let alg = algorithm_in(&map)?;
+    Ok((Cow::Owned(bytes), OnceCell::from(map), alg))
 }
 
 /// Step 3: `alg` a string naming an algorithm we implement, and no `crit`. Nothing else of
@@ -624,9 +662,17 @@ impl NumericDate {
     fn reached_at(self, t: i128) -> bool {
         match self {
             NumericDate::Int(date) => t >= date,
-            NumericDate::Float(date) => (t as f64) >= date,
+            NumericDate::Float(date) => float_reached_at(date, t),
         }
     }
+}
+
+/// [`NumericDate::reached_at`] for a fractional date, out of line: the conversion of `t`
+/// is not done for integer dates.
+#[cold]
+#[inline(never)]
+fn float_reached_at(date: f64, t: i128) -> bool {
+    (t as f64) >= date
 }
 
 /// A NumericDate claim: absent, or a JSON number (anything else is malformed).
@@ -901,6 +947,41 @@ mod tests {
             assert_eq!(b64::decode(segment).as_deref(), Some(json));
             let map = json::parse_object(json).unwrap();
             assert_eq!(algorithm_in(&map), Ok(alg));
+        }
+    }
+
+    #[test]
+    fn finds_dots_wherever_they_are() {
+        // Around the 16-byte chunks and in the tail, none, one and two dots.
+        for len in 0..70 {
+            for first in 0..=len {
+                for second in [
+                    None,
+                    Some(first + 1),
+                    Some(first + 17),
+                    Some(len.max(1) - 1),
+                ] {
+                    let mut bytes = vec![b'a'; len];
+                    if let Some(b) = bytes.get_mut(first) {
+                        *b = b'.';
+                    }
+                    if let Some(b) = second.and_then(|i| bytes.get_mut(i)) {
+                        *b = b'.';
+                    }
+                    let want = bytes.iter().position(|b| *b == b'.');
+                    assert_eq!(find_dot(&bytes), want, "{len} {first} {second:?}");
+                }
+            }
+        }
+        // A third dot is in the signature, which is then not base64url.
+        assert_eq!(Segments::split(b"a.b.c.d").err(), Some(Refusal::Malformed));
+        assert!(Segments::split(b"a.b.c").is_ok());
+        for token in [&b"abc"[..], b"a.b", b".b.c", b"a..c", b"a.b.", b"a.b.c."] {
+            assert_eq!(
+                Segments::split(token).err(),
+                Some(Refusal::Malformed),
+                "{token:?}"
+            );
         }
     }
 
