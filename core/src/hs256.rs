@@ -74,7 +74,7 @@ impl Hs256Key {
     pub fn stream<'a>(&'a self, input: &'a [u8]) -> Hs256Stream<'a> {
         Hs256Stream {
             key: self,
-            message: Padded::new(input),
+            input,
             state: self.inner,
             at: 0,
         }
@@ -120,18 +120,18 @@ impl Hs256Key {
 /// A MAC being computed; see [`Hs256Key::stream`].
 pub struct Hs256Stream<'a> {
     key: &'a Hs256Key,
-    message: Padded<'a>,
+    input: &'a [u8],
     state: [u32; 8],
     /// The next block of the message to compress.
     at: usize,
 }
 
 impl Hs256Stream<'_> {
-    /// Compresses the next block of the message, if any is left.
+    /// Compresses the next whole block of the input, if any is left (the padded last ones
+    /// are left to [`Hs256Stream::finish`]).
     #[inline]
     pub fn step(&mut self) {
-        if self.at < self.message.blocks() {
-            let block = self.message.range(self.at, self.at + 1);
+        if let Some(block) = self.input.get(self.at * BLOCK..(self.at + 1) * BLOCK) {
             compress(&mut [&mut self.state], [block]);
             self.at += 1;
         }
@@ -139,10 +139,11 @@ impl Hs256Stream<'_> {
 
     /// The MAC: the blocks left, then the outer hash.
     pub fn finish(mut self) -> [u8; 32] {
-        let end = self.message.blocks();
+        let message = Padded::new(self.input);
+        let end = message.blocks();
         while self.at < end {
-            let run = self.message.run_end(self.at);
-            compress(&mut [&mut self.state], [self.message.range(self.at, run)]);
+            let run = message.run_end(self.at);
+            compress(&mut [&mut self.state], [message.range(self.at, run)]);
             self.at = run;
         }
         let inner = Padded::digest_block(&self.state);
