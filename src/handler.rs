@@ -98,6 +98,7 @@ pub fn postconfiguration(cf: &mut ngx_conf_t) -> Result<(), Status> {
 
 /* the handler */
 
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
 extern "C" fn access_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
     // A panic must not unwind into nginx: answer 500 instead.
     catch_unwind(AssertUnwindSafe(|| {

@@ -42,6 +42,7 @@ const INVALID: u8 = 0xff;
 
 /// Decodes strict base64url; `None` when `input` is not the canonical unpadded encoding of
 /// some octets.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
 pub fn decode(input: &[u8]) -> Option<Vec<u8>> {
     // one allocation of the exact size
     let mut out = Vec::with_capacity(decoded_len(input.len())?);
@@ -65,6 +66,7 @@ pub fn decode_into(input: &[u8], out: &mut Vec<u8>) -> bool {
 /// Four characters make three octets; an invalid character is found by OR-ing the table's
 /// values (one branch per input, not per character). The last one to three characters must
 /// carry zeros in their unused low bits.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
 pub fn decode_to_slice(input: &[u8], out: &mut [u8]) -> Option<usize> {
     let len = decoded_len(input.len())?;
     let out = out.get_mut(..len)?;
@@ -137,6 +139,7 @@ mod simd {
     ///
     /// The CPU must support AVX2.
     #[target_feature(enable = "avx2")]
+    #[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
     unsafe fn decode_blocks_avx2(input: &[u8], out: &mut [u8]) -> usize {
         // Classes by high nibble: 2 ('-'), 3 (digits), 4 and 6 (letters from 1), 5 (letters
         // to 0xa and '_' at 0xf), 7 (letters to 0xa); any other high nibble is never valid.

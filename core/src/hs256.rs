@@ -138,6 +138,7 @@ impl Hs256Stream<'_> {
     }
 
     /// The MAC: the blocks left, then the outer hash.
+    #[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
     pub fn finish(mut self) -> [u8; 32] {
         let message = Padded::new(self.input);
         let end = message.blocks();
@@ -243,6 +244,7 @@ fn digest(state: &[u32; 8]) -> [u8; 32] {
 }
 
 /// Compresses `blocks[i]` (whole blocks, the same number for every lane) into `states[i]`.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
 fn compress<const L: usize>(states: &mut [&mut [u32; 8]; L], blocks: [&[u8]; L]) {
     #[cfg(target_arch = "x86_64")]
     if ni::available() {
@@ -305,6 +307,7 @@ mod ni {
     /// The CPU must have the SHA extensions, SSSE3 and SSE4.1.
     #[target_feature(enable = "sha,ssse3,sse4.1")]
     #[allow(clippy::needless_range_loop)] // the lanes index several arrays in step
+    #[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
     pub(super) unsafe fn compress<const L: usize>(
         states: &mut [&mut [u32; 8]; L],
         blocks: [&[u8]; L],

@@ -181,6 +181,7 @@ pub fn scan_times(bytes: &[u8]) -> Result<TimeClaims, JsonError> {
 }
 
 /// [`scan_times`], calling `pump` as [`scan::scan_with`] does.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
 pub fn scan_times_with(
     bytes: &[u8],
     pump: Option<&mut dyn FnMut()>,
@@ -212,6 +213,7 @@ fn object_error(bytes: &[u8]) -> JsonError {
 
 /// A time claim's raw text as a NumericDate: an integer of up to 18 digits is read directly,
 /// anything else through serde_json; a value that is not a number is an error.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
 fn time_claim(raw: &[u8]) -> Result<NumericDate, JsonError> {
     let (negative, digits) = match raw.strip_prefix(b"-") {
         Some(digits) => (true, digits),

@@ -39,6 +39,7 @@ pub struct Accepted {
 /// `callback` or `download`; not `off` nor `documentserver`, which the caller resolves first
 /// with [`classify_path`]). Given `off` or `documentserver` anyway, it fails closed with
 /// [`Refusal::Claims`].
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
 pub fn check(
     profile: Profile,
     parts: &RequestParts<'_>,
@@ -81,6 +82,7 @@ pub fn classify_path(path: &[u8]) -> Option<Profile> {
 /// Spaces and tabs after the scheme and at the end are skipped. A value with a space inside
 /// the token (`Bearer a b`) gives the whole rest, which then fails verification as
 /// malformed rather than being cut silently.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
 pub fn bearer_token(value: &[u8]) -> Option<&[u8]> {
     const SCHEME: &[u8] = b"Bearer";
     let scheme = value.get(..SCHEME.len())?;
@@ -109,6 +111,7 @@ fn header_token<'a>(parts: &RequestParts<'a>) -> Result<Option<&'a [u8]>, Refusa
 
 /// `bearer`: `onlyoffice_jwt_token` if set, else the header; nothing beyond verification.
 #[inline(never)] // one profile's path stays together, apart from the others
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
 fn check_bearer(
     parts: &RequestParts<'_>,
     verifier: &Verifier,

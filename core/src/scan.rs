@@ -237,6 +237,7 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
+    #[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
     fn value(&mut self, depth: usize) -> Result<(), ScanError> {
         match self.peek() {
             Some(b'{') => self.object(depth + 1, None),
@@ -259,6 +260,7 @@ impl<'a> Scanner<'a, '_> {
 
     /// An object of which only the time claims are kept (when `times` is given), as every
     /// object of a bearer token's claims is: the short loop, whose code a request runs.
+    #[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
     fn plain_object(
         &mut self,
         depth: usize,
@@ -449,6 +451,7 @@ impl<'a> Scanner<'a, '_> {
 
     /// Refuses duplicates among the names pushed since `start` (of which the first
     /// `distinct` are known to differ from one another), then pops them.
+    #[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
     fn check_names(&mut self, start: usize, distinct: usize) -> Result<(), ScanError> {
         let own = self.names.get_mut(start..).unwrap_or_default();
         let same = |a: &Name<'_>, b: &Name<'_>| a.fingerprint == b.fingerprint && a.text == b.text;
@@ -570,6 +573,7 @@ impl<'a> Scanner<'a, '_> {
     }
 
     /// A string: its content, borrowed when it holds no escape.
+    #[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
     fn string(&mut self) -> Result<Cow<'a, str>, ScanError> {
         self.eat(b'"')?;
         let start = self.pos;
