@@ -148,6 +148,7 @@ fn access(r: &mut ngx_http_request_t) -> ngx_int_t {
 /// Starts reading the body of a request whose profile needs it; the post handler resumes the
 /// phases. Kept out of line: the header check's path stays short.
 #[inline(never)]
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
 fn start_body_read(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
     let limit = lcf.body_limit.unwrap_or(usize::MAX);
     if r.headers_in.content_length_n > 0 && r.headers_in.content_length_n as u64 > limit as u64 {
@@ -168,6 +169,7 @@ fn start_body_read(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_
 }
 
 /// The post handler of the body read: runs the phases again, which re-enters the handler.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
 extern "C" fn body_read(r: *mut ngx_http_request_t) {
     // SAFETY: nginx calls the post handler with the request whose body was read.
     let rr = unsafe { &mut *r };
@@ -345,6 +347,7 @@ fn header_values<'a>(r: &'a ngx_http_request_t, lcf: &LocConf, out: &mut [&'a [u
 /// The request body: borrowed when nginx holds it in one memory buffer, else gathered from its
 /// buffers and temporary file. `Ok(None)` when there is none.
 #[inline(never)]
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
 fn request_body(r: &ngx_http_request_t) -> Result<Option<Cow<'_, [u8]>>, ()> {
     // SAFETY: `request_body` is null or the body nginx read for this request.
     let Some(rb) = (unsafe { r.request_body.as_ref() }) else {
@@ -425,6 +428,7 @@ fn complex_value(
 /* the body filter */
 
 /// Counts the body of requests being checked, and stops it with 413 past the limit.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
 extern "C" fn request_body_filter(
     r: *mut ngx_http_request_t,
     chain: *mut ngx_chain_t,

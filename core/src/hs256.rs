@@ -81,6 +81,7 @@ impl Hs256Key {
     }
 
     /// The MACs of `a` under `key_a` and of `b` under `key_b`, computed side by side.
+    #[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
     pub fn mac_pair(key_a: &Hs256Key, a: &[u8], key_b: &Hs256Key, b: &[u8]) -> [[u8; 32]; 2] {
         let messages = [Padded::new(a), Padded::new(b)];
         let mut states = [key_a.inner, key_b.inner];

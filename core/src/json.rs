@@ -300,6 +300,7 @@ const MEMBERS: usize = 16;
 /// Checks that `bytes` are a strict JSON object (the rules of [`parse`]) and returns its
 /// members as raw texts, in one pass ([`crate::scan`]). Nothing but the member list (and the
 /// names that hold escapes) is allocated.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
 pub fn scan_members(bytes: &[u8]) -> Result<Members<'_>, JsonError> {
     let mut top = scan::TopLevel {
         members: Some(Vec::with_capacity(MEMBERS)),
@@ -374,6 +375,7 @@ fn scan_object_with<'a>(
 
 /// Whether two raw JSON texts (each strict JSON) are equal values: the same bytes, or else
 /// equal once parsed (member order, white space and escapes may differ).
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
 pub fn raw_eq(a: &[u8], b: &[u8]) -> bool {
     a == b
         || matches!(

@@ -327,6 +327,7 @@ enum Source {
 /// `command`, `convert`, `builder` and `callback`: find the primary token (and a header
 /// token besides it), verify both, and check the claims of both.
 #[inline(never)] // one profile's path stays together, apart from the others
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
 fn check_body_profile(
     profile: Profile,
     parts: &RequestParts<'_>,
@@ -439,6 +440,7 @@ fn verify_callback(
 
 /// The claims of a callback token whose signature verified: a strict JSON object, in time,
 /// that fits the body.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
 fn fit_callback_claims(
     body: &Body<'_>,
     verified: Verified,

@@ -57,6 +57,7 @@ pub struct TopLevel<'a> {
 impl<'a> TopLevel<'a> {
     /// Keeps what is asked for of the member `name` with the raw text `raw`.
     #[allow(clippy::ptr_arg)] // the name is cloned, borrowed or owned as it is, into the list
+    #[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
     fn keep(&mut self, name: &Cow<'a, str>, raw: &'a [u8]) {
         if let Some(slot) = time_slot(&mut self.times, name) {
             *slot = Some(raw);
@@ -97,6 +98,7 @@ pub fn scan<'a>(bytes: &'a [u8], top: &mut TopLevel<'a>) -> Result<(), ScanError
 
 /// [`scan`], calling `pump` before each member of an object and each element of an array:
 /// work that does not depend on the scan (a MAC) runs in the scan's shadow that way.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
 pub fn scan_with<'a>(
     bytes: &'a [u8],
     top: &mut TopLevel<'a>,
@@ -219,6 +221,7 @@ impl<'a> Scanner<'a, '_> {
     /// `true`, `false` or `null`, out of line: the values of a token's claims are mostly
     /// strings, numbers and objects, whose code stays together that way.
     #[inline(never)]
+    #[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
     fn literal_value(&mut self) -> Result<(), ScanError> {
         match self.peek() {
             Some(b't') => self.literal(b"true"),
@@ -314,6 +317,7 @@ impl<'a> Scanner<'a, '_> {
     /// A top-level object (or its `payload`) whose members `top` lists, or that may take
     /// known members (a callback token's claims).
     #[inline(never)]
+    #[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
     fn listed_object(&mut self, depth: usize, top: &mut TopLevel<'a>) -> Result<(), ScanError> {
         if depth > MAX_DEPTH {
             return Err(ScanError::Syntax);
@@ -486,6 +490,7 @@ impl<'a> Scanner<'a, '_> {
     }
 
     #[inline(never)]
+    #[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
     fn array(&mut self, depth: usize) -> Result<(), ScanError> {
         if depth > MAX_DEPTH {
             return Err(ScanError::Syntax);
@@ -573,7 +578,7 @@ impl<'a> Scanner<'a, '_> {
     }
 
     /// A string: its content, borrowed when it holds no escape.
-    #[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
+    #[inline(always)]
     fn string(&mut self) -> Result<Cow<'a, str>, ScanError> {
         self.eat(b'"')?;
         let start = self.pos;
