@@ -328,6 +328,16 @@ fn header_values<'a>(r: &'a ngx_http_request_t, lcf: &LocConf, out: &mut [&'a [u
             None => 0,
         };
     }
+    named_header_values(r, lcf, out)
+}
+
+/// [`header_values`] for a header other than `Authorization`: looked for in the list of all.
+#[inline(never)]
+fn named_header_values<'a>(
+    r: &'a ngx_http_request_t,
+    lcf: &LocConf,
+    out: &mut [&'a [u8]; 2],
+) -> usize {
     let name = lcf.header.as_deref().unwrap_or_default();
     let mut n = 0;
     // SAFETY: `headers_in.headers` is the request's input header list.
@@ -413,6 +423,7 @@ fn read_file_part(r: &ngx_http_request_t, buf: &ngx::ffi::ngx_buf_t) -> Result<V
 
 /// Evaluates a complex value; `None` when nginx could not. The string is in the request pool
 /// (no copy is made).
+#[inline(never)]
 fn complex_value(
     r: &mut ngx_http_request_t,
     cv: *mut ngx::ffi::ngx_http_complex_value_t,

@@ -589,7 +589,14 @@ impl<'a> Scanner<'a, '_> {
             self.pos += 1;
             return Ok(Cow::Borrowed(plain));
         }
-        // Slow path: unescape.
+        self.escaped_string(plain)
+    }
+
+    /// The rest of a string that holds an escape, after its first run of plain bytes: the
+    /// slow path of [`Scanner::string`], out of line.
+    #[cold]
+    #[inline(never)]
+    fn escaped_string(&mut self, plain: &str) -> Result<Cow<'a, str>, ScanError> {
         let mut out = String::from(plain);
         loop {
             match self.peek() {
