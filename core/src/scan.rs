@@ -107,13 +107,7 @@ pub fn scan_with<'a>(
     // JSON outside strings is ASCII, and nothing outside strings accepts other bytes; inside
     // strings, the runs of non-ASCII bytes are checked to be UTF-8 as they are met (see
     // `Scanner::plain`), which is the whole text's check without a pass of its own.
-    let mut s = Scanner {
-        pump,
-        bytes,
-        pos: 0,
-        names: SmallVec::new(),
-        deepest: 0,
-    };
+    let mut s = Scanner::new(bytes, pump);
     s.ws();
     if s.peek() == Some(b'{') {
         s.object(1, Some(top))?;
@@ -137,13 +131,7 @@ pub fn scan_object_times<'a>(
     bytes: &'a [u8],
     pump: Option<&mut dyn FnMut()>,
 ) -> Result<[Option<&'a [u8]>; 3], ScanError> {
-    let mut s = Scanner {
-        pump,
-        bytes,
-        pos: 0,
-        names: SmallVec::new(),
-        deepest: 0,
-    };
+    let mut s = Scanner::new(bytes, pump);
     let mut times = [None; 3];
     s.ws();
     s.plain_object(1, Some(&mut times))?;
@@ -191,7 +179,16 @@ struct Scanner<'a, 'p> {
     names: SmallVec<[Name<'a>; INLINE_NAMES]>,
 }
 
-impl<'a> Scanner<'a, '_> {
+impl<'a, 'p> Scanner<'a, 'p> {
+    fn new(bytes: &'a [u8], pump: Option<&'p mut dyn FnMut()>) -> Self {
+        Scanner {
+            pump,
+            bytes,
+            pos: 0,
+            names: SmallVec::new(),
+            deepest: 0,
+        }
+    }
     #[inline(always)]
     fn pump(&mut self) {
         if let Some(pump) = self.pump.as_mut() {
@@ -252,6 +249,61 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
+    /// Opens an object or array at nesting `depth`: `true` when it is empty (and closed).
+    #[inline(always)]
+    fn open(&mut self, depth: usize, open: u8, close: u8) -> Result<bool, ScanError> {
+        if depth > MAX_DEPTH {
+            return Err(ScanError::Syntax);
+        }
+        self.deepest = self.deepest.max(depth);
+        self.eat(open)?;
+        self.ws();
+        if self.peek() == Some(close) {
+            self.pos += 1;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// A member's name and the colon after it, white space around them skipped. Inlined in
+    /// both object loops: a call per member costs more than the code it would share.
+    #[inline(always)]
+    fn member_name(&mut self) -> Result<Cow<'a, str>, ScanError> {
+        self.ws();
+        let name = self.string()?;
+        self.ws();
+        self.eat(b':')?;
+        self.ws();
+        Ok(name)
+    }
+
+    /// Keeps a member's name for the duplicate check of its object.
+    #[inline(always)]
+    fn push_name(&mut self, name: Cow<'a, str>) {
+        self.names.push(Name {
+            fingerprint: fingerprint(name.as_bytes()),
+            text: name,
+        });
+    }
+
+    /// After a member or an element: `true` past a comma (another follows), `false` past
+    /// `close`, which ends the object or array.
+    #[inline(always)]
+    fn more(&mut self, close: u8) -> Result<bool, ScanError> {
+        self.ws();
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(b) if b == close => {
+                self.pos += 1;
+                Ok(false)
+            }
+            _ => Err(ScanError::Syntax),
+        }
+    }
+
     /// An object; the top-level one (with `top`) keeps what `top` asks for.
     fn object(&mut self, depth: usize, top: Option<&mut TopLevel<'a>>) -> Result<(), ScanError> {
         match top {
@@ -269,24 +321,13 @@ impl<'a> Scanner<'a, '_> {
         depth: usize,
         mut times: Option<&mut [Option<&'a [u8]>; 3]>,
     ) -> Result<(), ScanError> {
-        if depth > MAX_DEPTH {
-            return Err(ScanError::Syntax);
-        }
-        self.deepest = self.deepest.max(depth);
-        self.eat(b'{')?;
-        self.ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
+        if self.open(depth, b'{', b'}')? {
             return Ok(());
         }
         let start = self.names.len();
         loop {
             self.pump();
-            self.ws();
-            let name = self.string()?;
-            self.ws();
-            self.eat(b':')?;
-            self.ws();
+            let name = self.member_name()?;
             let value_start = self.pos;
             self.value(depth)?;
             if let Some(times) = times.as_deref_mut() {
@@ -297,18 +338,9 @@ impl<'a> Scanner<'a, '_> {
                     *slot = Some(raw);
                 }
             }
-            self.names.push(Name {
-                fingerprint: fingerprint(name.as_bytes()),
-                text: name,
-            });
-            self.ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    break;
-                }
-                _ => return Err(ScanError::Syntax),
+            self.push_name(name);
+            if !self.more(b'}')? {
+                break;
             }
         }
         self.check_names(start, 0)
@@ -338,11 +370,7 @@ impl<'a> Scanner<'a, '_> {
         }
         loop {
             self.pump();
-            self.ws();
-            let name = self.string()?;
-            self.ws();
-            self.eat(b':')?;
-            self.ws();
+            let name = self.member_name()?;
             let value_start = self.pos;
             let wants_payload = name == "payload" && top.payload.is_some();
             if let (false, Some(len)) = (wants_payload, self.known_len(top.known, &name)) {
@@ -369,18 +397,9 @@ impl<'a> Scanner<'a, '_> {
                 .get(value_start..self.pos)
                 .ok_or(ScanError::Syntax)?;
             top.keep(&name, raw);
-            self.names.push(Name {
-                fingerprint: fingerprint(name.as_bytes()),
-                text: name,
-            });
-            self.ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    break;
-                }
-                _ => return Err(ScanError::Syntax),
+            self.push_name(name);
+            if !self.more(b'}')? {
+                break;
             }
         }
         self.check_names(start, distinct)
@@ -492,28 +511,15 @@ impl<'a> Scanner<'a, '_> {
     #[inline(never)]
     #[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
     fn array(&mut self, depth: usize) -> Result<(), ScanError> {
-        if depth > MAX_DEPTH {
-            return Err(ScanError::Syntax);
-        }
-        self.deepest = self.deepest.max(depth);
-        self.eat(b'[')?;
-        self.ws();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
+        if self.open(depth, b'[', b']')? {
             return Ok(());
         }
         loop {
             self.pump();
             self.ws();
             self.value(depth)?;
-            self.ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                _ => return Err(ScanError::Syntax),
+            if !self.more(b']')? {
+                return Ok(());
             }
         }
     }
