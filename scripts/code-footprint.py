@@ -9,8 +9,12 @@ The portable SHA-256 compression (what valgrind runs instead of the SHA extensio
 out. With a third argument, the functions with the most such lines are listed too. Between
 two requests the kernel and nginx push this code out of the first-level caches, so every
 line is fetched again on the next request: the count is what a request pays for in misses.
+It also gives the 4 KB pages those lines lie on and, from objdump's disassembly of the
+shared object (when objdump is there), the bytes of the instructions themselves: the lines
+they would take if nothing else lay between them.
 """
 import re
+import subprocess
 import sys
 
 MODULE = "libngx_http_onlyoffice_jwt_module.so"
@@ -34,7 +38,7 @@ def main():
         return names.get(key, "?")
 
     positions = 1
-    ob = fn = ""
+    ob = fn = so_path = ""
     after_call = False
     runs = {}
     owner = {}
@@ -63,6 +67,7 @@ def main():
                     continue
                 if MODULE not in ob or LEFT_OUT.search(fn) or len(fields) <= positions:
                     continue
+                so_path = ob
                 address = int(fields[0], 16)
                 runs[address] = runs.get(address, 0) + int(fields[positions])
                 owner[address] = fn
@@ -70,7 +75,13 @@ def main():
     for address, count in runs.items():
         if count >= n:
             lines.setdefault(address // 64, set()).add(owner[address])
-    print(f"{len(lines)} lines of 64 bytes ({len(lines) * 64} bytes) of module code run on every request")
+    pages = {line * 64 // 4096 for line in lines}
+    print(f"{len(lines)} lines of 64 bytes ({len(lines) * 64} bytes) of module code run on every "
+          f"request, on {len(pages)} pages")
+    sizes = instruction_sizes(so_path)
+    if sizes:
+        hot = sum(sizes.get(address, 0) for address, count in runs.items() if count >= n)
+        print(f"  the instructions themselves: {hot} bytes ({(hot + 63) // 64} lines if packed)")
     if top:
         per_fn = {}
         for functions in lines.values():
@@ -78,6 +89,27 @@ def main():
                 per_fn[function] = per_fn.get(function, 0) + 1
         for function, count in sorted(per_fn.items(), key=lambda x: -x[1])[:top]:
             print(f"  {count:4d}  {function[:100]}")
+
+
+def instruction_sizes(path):
+    """The size of each instruction of the shared object at `path`, by address, from
+    objdump's disassembly (the distance to the next one); empty without objdump."""
+    try:
+        out = subprocess.run(["objdump", "-d", "--no-show-raw-insn", path],
+                             capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    sizes = {}
+    previous = None
+    for line in out.splitlines():
+        m = re.match(r"\s*([0-9a-f]+):\t", line)
+        if not m:
+            continue
+        address = int(m.group(1), 16)
+        if previous is not None and 0 < address - previous <= 15:
+            sizes[previous] = address - previous
+        previous = address
+    return sizes
 
 
 if __name__ == "__main__":
