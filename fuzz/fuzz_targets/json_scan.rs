@@ -8,6 +8,9 @@
 //!   kinds alike); for an
 //!   object, the member names and raw texts it lists must be the parsed object's, each raw
 //!   text parsing to the member's value, and the same for a `payload` object member.
+//! - the short loop that keeps only the time claims (a bearer token's claims, and nothing
+//!   listed) must give the verdict, the time claims and the depth of the listing loop above,
+//!   and `scan::scan_object_times` must give them too for an object.
 //! - `b64::decode` (a table) must agree with the base64 crate's strict URL-safe engine.
 //! - an input with a newline is also a callback body (before it) and claims (after it): the
 //!   claims scanned with the body's members as known values must give what they give alone.
@@ -19,7 +22,7 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;
-use onlyoffice_jwt_core::scan::{scan, TopLevel};
+use onlyoffice_jwt_core::scan::{scan, scan_object_times, TopLevel};
 use onlyoffice_jwt_core::{b64, json};
 use serde_json::Value;
 
@@ -62,6 +65,24 @@ fuzz_target!(|data: &[u8]| {
         }
         (Err(_), Err(_)) => {}
         _ => panic!("scanner {scanned:?} but serde_json {parsed:?}"),
+    }
+
+    // Nothing listed: the short loop, whose verdict and time claims must be the same.
+    let mut plain = TopLevel::default();
+    let plain_scanned = scan(data, &mut plain);
+    assert_eq!(plain_scanned, scanned, "short loop verdict");
+    assert_eq!(plain.times, top.times, "short loop time claims");
+    assert_eq!(plain.deepest, top.deepest, "short loop depth");
+    let is_object = data
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        == Some(&b'{');
+    match scan_object_times(data, None) {
+        Ok(times) => {
+            assert!(scanned.is_ok() && is_object, "times-only scan accepted");
+            assert_eq!(times, top.times, "times-only scan time claims");
+        }
+        Err(e) => assert!(!is_object || scanned == Err(e), "times-only scan error"),
     }
 
     // Split at the first newline into a body and a claims text: skipping the body's known
