@@ -150,19 +150,29 @@ struct Name<'a> {
     text: Cow<'a, str>,
 }
 
-/// The fingerprint of a name: its first and last eight bytes (or all of a shorter one) and
-/// its length, mixed.
+/// The fingerprint of a name: its length and, read as words (with no loop), its first and
+/// last eight bytes, or first and last four, or first, middle and last byte: all of a name
+/// shorter than eight bytes.
 fn fingerprint(name: &[u8]) -> u64 {
     let len = name.len();
-    let word = |bytes: Option<&[u8]>| {
-        bytes
+    let word = |at: usize| {
+        name.get(at..at + 8)
             .and_then(|b| <[u8; 8]>::try_from(b).ok())
             .map_or(0, u64::from_le_bytes)
     };
-    let (head, tail) = if len >= 8 {
-        (word(name.get(..8)), word(name.get(len - 8..)))
-    } else {
-        (name.iter().fold(0u64, |w, &b| (w << 8) | u64::from(b)), 0)
+    let half = |at: usize| {
+        name.get(at..at + 4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map_or(0, |b| u64::from(u32::from_le_bytes(b)))
+    };
+    let byte = |at: usize| name.get(at).map_or(0, |b| u64::from(*b));
+    let (head, tail) = match len {
+        8.. => (word(0), word(len - 8)),
+        4..=7 => (half(0), half(len - 4)),
+        _ => (
+            (byte(0) << 16) | (byte(len / 2) << 8) | byte(len.wrapping_sub(1)),
+            0,
+        ),
     };
     (head ^ tail.rotate_left(29)).wrapping_add(len as u64)
 }
