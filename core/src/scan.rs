@@ -1132,6 +1132,15 @@ mod tests {
         let mut top = TopLevel::default();
         scan(br#"{"exp":1,"payload":{"nbf":2},"iat":-3.5}"#, &mut top).unwrap();
         assert_eq!(top.times, [Some(&b"1"[..]), None, Some(&b"-3.5"[..])]);
+        // values of any kind are kept whole, nested ones too, by every entry point
+        let input = br#"{"exp":[4133862000],"nbf":{"a":{"b":[1]}},"x":{"iat":1},"iat":"2"}"#;
+        let want = [
+            Some(&b"[4133862000]"[..]),
+            Some(&br#"{"a":{"b":[1]}}"#[..]),
+            Some(&br#""2""#[..]),
+        ];
+        assert_eq!(scan_object_times(input, None), Ok(want));
+        same_on_both_paths(input);
     }
 
     #[test]
