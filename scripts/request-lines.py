@@ -49,7 +49,10 @@ def main():
     nginx, prefix, conf, port, requests = sys.argv[1:sep]
     port, requests = int(port), int(requests)
     driver = sys.argv[sep + 1:]
-    module = re.search(r"^\s*load_module\s+(\S+);", open(conf).read(), re.M).group(1)
+    text = open(conf).read()
+    module = re.search(r"^\s*load_module\s+(\S+);", text, re.M).group(1)
+    if not re.search(r"\bmaster_process\s+off\s*;", text):
+        sys.exit(f"{conf}: needs master_process off (one process to trace)")
 
     read_fd, write_fd = os.pipe()
     vg = subprocess.Popen(
@@ -60,7 +63,7 @@ def main():
 
     # Filled in once nginx listens: the marker instruction and the address ranges to leave
     # out. The reader sees them as soon as they are set; requests come only after.
-    known = {"marker": None, "left_out": []}
+    known = {"marker": None, "left_out": [], "regions": []}
     requests_seen = []
 
     def read_trace():
@@ -82,6 +85,18 @@ def main():
 
     reader = threading.Thread(target=read_trace)
     reader.start()
+    try:
+        measure(vg, nginx, module, port, driver, known)
+    finally:
+        if vg.poll() is None:
+            vg.kill()
+            vg.wait()
+        reader.join()
+    report(requests_seen, requests, nginx, module, known["regions"])
+
+
+def measure(vg, nginx, module, port, driver, known):
+    """Waits for nginx, finds its marker and what to leave out, and runs the driver."""
     for _ in range(600):
         time.sleep(0.1)
         try:
@@ -91,8 +106,10 @@ def main():
             break
         except OSError:
             continue
+    else:
+        sys.exit(f"nginx did not answer on port {port}")
     maps = open(f"/proc/{vg.pid}/maps").read().splitlines()
-    regions = []
+    regions = known["regions"]
     for line in maps:
         parts = line.split()
         lo, hi = (int(x, 16) for x in parts[0].split("-"))
@@ -111,8 +128,10 @@ def main():
     subprocess.run(driver, check=True)
     vg.send_signal(3)
     vg.wait()
-    reader.join()
 
+
+def report(requests_seen, requests, nginx, module, regions):
+    """Prints the medians over the requests after the first three."""
     # a request from the driver enters the marker once, or twice when proxied to this nginx
     seen = requests_seen[1:]
     per = max(1, round(len(seen) / requests))
