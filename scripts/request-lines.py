@@ -17,7 +17,6 @@ valgrind hides the SHA extensions, so the module runs its portable SHA-256 there
 of the sha2 crate's portable compression, and the data only it touches, are left out (on a
 CPU with the SHA extensions the module's own compression runs instead, ~1 KB of code).
 """
-import bisect
 import collections
 import os
 import re
@@ -121,7 +120,8 @@ def measure(vg, nginx, module, port, driver, known):
 
     marker = [s for s in symbols(nginx) if s[2] == "ngx_http_process_request_line"][0][0]
     elf_type = open(nginx, "rb").read(18)[16]
-    known["left_out"] = [(load_base(module) + lo, load_base(module) + hi)
+    module_base = load_base(module)
+    known["left_out"] = [(module_base + lo, module_base + hi)
                          for lo, hi, name in symbols(module) if LEFT_OUT.search(name)]
     known["marker"] = marker + (load_base(nginx) if elf_type == 3 else 0)
 
@@ -141,18 +141,18 @@ def report(requests_seen, requests, nginx, module, regions):
         merged.append((set().union(*(g[0] for g in group)), set().union(*(g[1] for g in group))))
     merged = merged[3:]
 
+    named = {os.path.realpath(module): "module", os.path.realpath(nginx): "nginx"}
+    kinds = []
+    for lo, hi, name in regions:
+        real = os.path.realpath(name) if name.startswith("/") else ""
+        kind = named.get(real) or ("libc" if "/libc.so" in real else "other" if real else "")
+        kinds.append((lo, hi, kind or "stack/heap"))
+
     def where(line):
         addr = line << 6
-        for lo, hi, name in regions:
+        for lo, hi, kind in kinds:
             if lo <= addr < hi:
-                real = os.path.realpath(name) if name.startswith("/") else ""
-                if real == os.path.realpath(module):
-                    return "module"
-                if real == os.path.realpath(nginx):
-                    return "nginx"
-                if "/libc.so" in real:
-                    return "libc"
-                return "other" if real else "stack/heap"
+                return kind
         return "stack/heap"
 
     def summary(kind):
