@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::jws::{Verified, Verifier};
 use crate::{json, Profile, Refusal};
@@ -39,7 +39,6 @@ pub struct Accepted {
 /// `callback` or `download`; not `off` nor `documentserver`, which the caller resolves first
 /// with [`classify_path`]). Given `off` or `documentserver` anyway, it fails closed with
 /// [`Refusal::Claims`].
-#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
 pub fn check(
     profile: Profile,
     parts: &RequestParts<'_>,
@@ -82,7 +81,6 @@ pub fn classify_path(path: &[u8]) -> Option<Profile> {
 /// Spaces and tabs after the scheme and at the end are skipped. A value with a space inside
 /// the token (`Bearer a b`) gives the whole rest, which then fails verification as
 /// malformed rather than being cut silently.
-#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
 pub fn bearer_token(value: &[u8]) -> Option<&[u8]> {
     const SCHEME: &[u8] = b"Bearer";
     let scheme = value.get(..SCHEME.len())?;
@@ -110,8 +108,6 @@ fn header_token<'a>(parts: &RequestParts<'a>) -> Result<Option<&'a [u8]>, Refusa
 }
 
 /// `bearer`: `onlyoffice_jwt_token` if set, else the header; nothing beyond verification.
-#[inline(never)] // one profile's path stays together, apart from the others
-#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
 fn check_bearer(
     parts: &RequestParts<'_>,
     verifier: &Verifier,
@@ -128,14 +124,13 @@ fn check_bearer(
 }
 
 /// `download`: the header token, whose `payload.url` has the request's path and query.
-#[inline(never)] // one profile's path stays together, apart from the others
 fn check_download(
     parts: &RequestParts<'_>,
     verifier: &Verifier,
     now: i64,
 ) -> Result<Accepted, Refusal> {
     let token = header_token(parts)?.ok_or(Refusal::Missing)?;
-    let verified = verifier.verify_parsed(token, now)?;
+    let verified = verifier.verify(token, now)?;
     let url = verified
         .claims()
         .get("payload")
@@ -241,14 +236,15 @@ enum Body<'a> {
     None,
     /// A body that does not start like JSON (a raw docbuilder script, a form, ...).
     NotJson,
-    /// A strict JSON object, as its members' raw texts.
-    Object(json::Members<'a>),
+    /// A strict JSON object (its text), and its `token` member's value when it has one.
+    Object(&'a [u8], Option<json::Member<'a>>),
     /// Strict JSON that is not an object.
     OtherJson,
 }
 
 /// Classifies the body; a body that starts like JSON but is not strict JSON is
 /// [`Refusal::BadBody`] (the Document Server's own parser might read it differently).
+/// Nothing of the body is built but the names of its objects and its `token` string.
 fn classify_body(body: Option<&[u8]>) -> Result<Body<'_>, Refusal> {
     let Some(body) = body.filter(|b| !b.iter().all(|c| json::is_whitespace(*c))) else {
         return Ok(Body::None);
@@ -256,38 +252,27 @@ fn classify_body(body: Option<&[u8]>) -> Result<Body<'_>, Refusal> {
     if !json::looks_like_json(body) {
         return Ok(Body::NotJson);
     }
-    let first = body.iter().find(|c| !json::is_whitespace(**c));
-    if first == Some(&b'{') {
-        return json::scan_members(body)
-            .map(Body::Object)
-            .map_err(|_| Refusal::BadBody);
+    match json::check(body, ["token"]) {
+        Ok(Some([token])) => Ok(Body::Object(body, token)),
+        Ok(None) => Ok(Body::OtherJson),
+        Err(_) => Err(Refusal::BadBody),
     }
-    json::parse(body)
-        .map(|_| Body::OtherJson)
-        .map_err(|_| Refusal::BadBody)
 }
 
 /// A JSON body's `token` member, as the Document Server's `if (params.token)` reads it:
 /// a non-empty string is the token; `null`, `false`, `0`, `""` or no member is no token;
 /// any other (truthy) value cannot be a JWT and is malformed.
 fn body_token<'a>(body: &Body<'a>) -> Result<Option<Cow<'a, [u8]>>, Refusal> {
-    let Body::Object(members) = body else {
+    use json::Member;
+    let Body::Object(_, Some(token)) = body else {
         return Ok(None);
     };
-    let Some(raw) = members.get("token") else {
-        return Ok(None);
-    };
-    // A JWT needs no escapes: take it straight from the body when it has none.
-    if let Some(inner) = raw.strip_prefix(b"\"").and_then(|r| r.strip_suffix(b"\"")) {
-        if memchr::memchr(b'\\', inner).is_none() {
-            return Ok((!inner.is_empty()).then_some(Cow::Borrowed(inner)));
-        }
-    }
-    match serde_json::from_slice::<Value>(raw) {
-        Ok(Value::Null | Value::Bool(false)) => Ok(None),
-        Ok(Value::String(s)) if s.is_empty() => Ok(None),
-        Ok(Value::String(s)) => Ok(Some(Cow::Owned(s.into_bytes()))),
-        Ok(Value::Number(n)) if n.as_f64() == Some(0.0) => Ok(None),
+    match token {
+        Member::Null | Member::Bool(false) => Ok(None),
+        Member::Number(n) if *n == 0.0 => Ok(None),
+        Member::String(s) if s.is_empty() => Ok(None),
+        Member::String(Cow::Borrowed(s)) => Ok(Some(Cow::Borrowed(s.as_bytes()))),
+        Member::String(Cow::Owned(s)) => Ok(Some(Cow::Owned(s.clone().into_bytes()))),
         _ => Err(Refusal::Malformed),
     }
 }
@@ -326,8 +311,6 @@ enum Source {
 
 /// `command`, `convert`, `builder` and `callback`: find the primary token (and a header
 /// token besides it), verify both, and check the claims of both.
-#[inline(never)] // one profile's path stays together, apart from the others
-#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
 fn check_body_profile(
     profile: Profile,
     parts: &RequestParts<'_>,
@@ -356,16 +339,19 @@ fn check_body_profile(
         Source::Body | Source::Query => header,
         Source::Header => None,
     };
-    if let (Profile::Callback, Some(token)) = (profile, second) {
-        // The two signatures of a save callback, computed side by side.
-        let [first, second] = verifier.verify_signature_only_pair(primary, token);
-        let accepted = fit_callback_claims(&body, first?, source, verifier, now)?;
-        fit_callback_claims(&body, second?, Source::Header, verifier, now)?;
-        return Ok(Accepted { token: accepted });
-    }
-    let accepted = verify_and_fit(profile, &body, primary, source, verifier, now)?;
+    // A callback's body, parsed once its first token has verified, for both tokens.
+    let mut members = None;
+    let accepted = verify_and_fit(profile, &body, &mut members, primary, source, verifier, now)?;
     if let Some(token) = second {
-        verify_and_fit(profile, &body, token, Source::Header, verifier, now)?;
+        verify_and_fit(
+            profile,
+            &body,
+            &mut members,
+            token,
+            Source::Header,
+            verifier,
+            now,
+        )?;
     }
     Ok(Accepted { token: accepted })
 }
@@ -382,23 +368,22 @@ fn takes_query_token(profile: Profile, body: &Body) -> bool {
 }
 
 /// Verifies one token and checks that its claims fit the profile (and, for `callback`, the
-/// body).
+/// body, whose members are parsed into `members` the first time).
 fn verify_and_fit(
     profile: Profile,
     body: &Body<'_>,
+    members: &mut Option<Map<String, Value>>,
     token: &[u8],
     source: Source,
     verifier: &Verifier,
     now: i64,
 ) -> Result<Verified, Refusal> {
-    if profile == Profile::Callback {
-        return verify_callback(body, token, source, verifier, now);
-    }
-    let verified = verifier.verify_parsed(token, now)?;
+    let verified = verifier.verify(token, now)?;
     match profile {
         Profile::Command => fit_inbox(&verified, &["c"], true)?,
         Profile::Convert => fit_inbox(&verified, &["url", "outputtype"], false)?,
         Profile::Builder => fit_inbox(&verified, &["url"], false)?,
+        Profile::Callback => fit_callback(&verified, body, members, source)?,
         _ => {}
     }
     Ok(verified)
@@ -419,74 +404,37 @@ fn fit_inbox(verified: &Verified, required: &[&str], string_c: bool) -> Result<(
     Ok(())
 }
 
-/// A save callback token: verified like any token, but its claims are compared with the body
-/// as raw texts, without building either (a callback body is a few kilobytes of JSON signed
-/// twice: this is the module's most expensive check).
-fn verify_callback(
-    body: &Body<'_>,
-    token: &[u8],
-    source: Source,
-    verifier: &Verifier,
-    now: i64,
-) -> Result<Verified, Refusal> {
-    fit_callback_claims(
-        body,
-        verifier.verify_signature_only(token)?,
-        source,
-        verifier,
-        now,
-    )
-}
-
-/// The claims of a callback token whose signature verified: a strict JSON object, in time,
-/// that fits the body.
-#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
-fn fit_callback_claims(
-    body: &Body<'_>,
-    verified: Verified,
-    source: Source,
-    verifier: &Verifier,
-    now: i64,
-) -> Result<Verified, Refusal> {
-    let no_members = json::Members::default();
-    let known = match body {
-        Body::Object(members) => members,
-        _ => &no_members,
-    };
-    let (claims, payload) = json::scan_members_and_payload(verified.claims_json(), known)
-        .map_err(|_| Refusal::Malformed)?;
-    verifier.check_times(claims.times().map_err(|_| Refusal::Malformed)?, now)?;
-    fit_callback(&claims, &payload, body, source)?;
-    Ok(verified)
-}
-
 /// A save callback: `key` and `status` claimed (flat or under `payload`), and every body
 /// member other than `token` claimed with an equal value (a `history` of `{}` on either side
 /// matches: the Document Server's size trim). A body token's claims are its top level; a
 /// header token's are its `payload` (its top level when it has none).
+///
+/// The body is parsed only here, after a token verified; the comparison walks each value
+/// once (serde_json's maps are ordered, so equal maps compare member by member).
 fn fit_callback(
-    claims: &json::Members<'_>,
-    payload: &json::Members<'_>,
+    verified: &Verified,
     body: &Body<'_>,
+    members: &mut Option<Map<String, Value>>,
     source: Source,
 ) -> Result<(), Refusal> {
-    let claimed = |name| claims.get(name).or_else(|| payload.get(name)).is_some();
-    if !claimed("key") || !claimed("status") {
+    if verified.claim("key").is_none() || verified.claim("status").is_none() {
         return Err(Refusal::Claims);
     }
-    let Body::Object(members) = body else {
+    let Body::Object(text, _) = body else {
         return Err(Refusal::BodyMismatch);
     };
-    let compared = match (source, claims.get("payload")) {
-        (Source::Header, Some(raw)) if raw.first() == Some(&b'{') => payload,
-        _ => claims,
+    let members = match members {
+        Some(members) => members,
+        None => members.insert(json::parse_object(text).map_err(|_| Refusal::BadBody)?),
     };
-    // A signer lists the claims in the body's order: look where the body has the member.
+    let compared = match (source, verified.payload()) {
+        (Source::Header, Some(payload)) => payload,
+        _ => verified.claims(),
+    };
     let all_claimed = members
         .iter()
-        .enumerate()
-        .filter(|(_, (name, _))| *name != "token")
-        .all(|(i, (name, value))| member_matches(name, value, compared.get_at(name, i)));
+        .filter(|(name, _)| *name != "token")
+        .all(|(name, value)| member_matches(name, value, compared.get(name)));
     if all_claimed {
         Ok(())
     } else {
@@ -494,14 +442,15 @@ fn fit_callback(
     }
 }
 
-fn member_matches(name: &str, value: &[u8], claim: Option<&[u8]>) -> bool {
+fn member_matches(name: &str, value: &Value, claim: Option<&Value>) -> bool {
     let Some(claim) = claim else {
         return false;
     };
-    if name == "history" && (json::raw_is_empty_object(value) || json::raw_is_empty_object(claim)) {
+    let is_empty_object = |v: &Value| v.as_object().is_some_and(Map::is_empty);
+    if name == "history" && (is_empty_object(value) || is_empty_object(claim)) {
         return true;
     }
-    json::raw_eq(value, claim)
+    value == claim
 }
 
 #[cfg(test)]
@@ -622,7 +571,7 @@ mod tests {
         classify_body(Some(body)).map(|b| match b {
             Body::None => "none",
             Body::NotJson => "not json",
-            Body::Object(_) => "object",
+            Body::Object(..) => "object",
             Body::OtherJson => "other json",
         })
     }
@@ -714,7 +663,8 @@ mod tests {
     #[test]
     fn callback_history_trim() {
         let m = |name, value: &str, claim: Option<&str>| {
-            member_matches(name, value.as_bytes(), claim.map(str::as_bytes))
+            let parse = |text: &str| json::parse(text.as_bytes()).unwrap();
+            member_matches(name, &parse(value), claim.map(parse).as_ref())
         };
         assert!(m("history", "{}", Some(r#"{"changes":[]}"#)));
         assert!(m("history", "{ }", Some(r#"{"changes":[]}"#)));
@@ -728,7 +678,8 @@ mod tests {
         assert!(!m("url", "{}", Some(r#"{"a":1}"#)));
         assert!(m("status", "2", Some("2")));
         assert!(!m("status", "2", Some(r#""2""#)));
-        // Equal values written differently still match (parsed only when the bytes differ).
+        assert!(!m("status", "2", Some("2.0")));
+        // Equal values written differently match.
         assert!(m("users", r#"["a", "b"]"#, Some(r#"["a","b"]"#)));
         assert!(m("history", r#"{"a":1,"b":2}"#, Some(r#"{"b":2,"a":1}"#)));
         assert!(m("key", r#""\u0061""#, Some(r#""a""#)));
