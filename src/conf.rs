@@ -8,9 +8,10 @@ use std::rc::Rc;
 
 use ngx::core::{NGX_CONF_ERROR, NGX_CONF_OK};
 use ngx::ffi::{
-    ngx_command_t, ngx_conf_full_name, ngx_conf_t, ngx_http_compile_complex_value,
-    ngx_http_compile_complex_value_t, ngx_http_complex_value_t, ngx_parse_size, ngx_parse_time,
-    ngx_pcalloc, ngx_str_t, ngx_uint_t, NGX_CONF_1MORE, NGX_CONF_FLAG, NGX_CONF_TAKE1,
+    ngx_command_t, ngx_conf_full_name, ngx_conf_set_flag_slot, ngx_conf_set_sec_slot,
+    ngx_conf_set_size_slot, ngx_conf_set_str_slot, ngx_conf_t, ngx_flag_t,
+    ngx_http_compile_complex_value, ngx_http_compile_complex_value_t, ngx_http_complex_value_t,
+    ngx_pcalloc, ngx_str_t, ngx_uint_t, time_t, NGX_CONF_1MORE, NGX_CONF_FLAG, NGX_CONF_TAKE1,
     NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET, NGX_HTTP_MAIN_CONF, NGX_HTTP_SRV_CONF,
 };
 use ngx::ngx_string;
@@ -23,12 +24,17 @@ use crate::log::{conf_warn, emerg};
 /// hash size).
 const SHORT_SECRET: usize = 32;
 
-const DEFAULT_LEEWAY: i64 = 60;
+const DEFAULT_LEEWAY: time_t = 60;
 const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 const DEFAULT_HEADER: &[u8] = b"Authorization";
 const DEFAULT_REALM: &[u8] = b"onlyoffice";
 
 const NGX_CONF_DUPLICATE: *mut c_char = c"is duplicate".as_ptr().cast_mut();
+
+// nginx's "not set" values, which its slot setters look for (NGX_CONF_UNSET*).
+const UNSET_FLAG: ngx_flag_t = -1;
+const UNSET_TIME: time_t = -1;
+const UNSET_SIZE: usize = usize::MAX;
 
 /// One `onlyoffice_jwt_require` directive.
 #[derive(Clone)]
@@ -41,10 +47,10 @@ pub struct Requirement {
 
 /// The location configuration.
 ///
-/// While parsing, the `Option` fields are `None` for "not set at this level"; the merge fills
-/// them from the enclosing level or the defaults, and builds `verifier` for every level whose
-/// profile is not `off`.
-#[derive(Default)]
+/// While parsing, the `Option` fields are `None` and the fields nginx's slot setters fill
+/// hold nginx's "unset" values for "not set at this level"; the merge fills them from the
+/// enclosing level or the defaults, and builds `verifier` for every level whose profile is
+/// not `off`.
 pub struct LocConf {
     pub profile: Option<Profile>,
     /// Where the `onlyoffice_jwt` directive was given, for messages found at merge time.
@@ -56,16 +62,21 @@ pub struct LocConf {
     /// because nginx never merges the `http` level itself: it is only ever `prev`.
     keys: Option<Rc<[Key]>>,
     algorithms: Option<AlgorithmSet>,
-    pub header: Option<Vec<u8>>,
+    /// The token header's name: empty while not set (an empty name is refused).
+    pub header: Vec<u8>,
     pub token: Option<*mut ngx_http_complex_value_t>,
-    leeway: Option<i64>,
-    require_exp: Option<bool>,
+    /// seconds (`ngx_conf_set_sec_slot`)
+    leeway: time_t,
+    /// `ngx_conf_set_flag_slot`
+    require_exp: ngx_flag_t,
     /// `onlyoffice_jwt_require` given at this level.
     own_require: Vec<Requirement>,
     /// The requirements in force: kept up to date while parsing, like `keys`.
     pub require: Option<Rc<[Requirement]>>,
-    pub body_limit: Option<usize>,
-    realm: Option<Vec<u8>>,
+    /// bytes (`ngx_conf_set_size_slot`)
+    pub body_limit: usize,
+    /// `ngx_conf_set_str_slot`, in the configuration pool
+    realm: ngx_str_t,
 
     /// Built by the merge when the profile is not `off`.
     pub verifier: Option<Verifier>,
@@ -75,6 +86,30 @@ pub struct LocConf {
     pub challenge_invalid: Vec<u8>,
     /// Whether `header` is `Authorization` (nginx keeps a pointer to it).
     pub header_is_authorization: bool,
+}
+
+impl Default for LocConf {
+    fn default() -> Self {
+        LocConf {
+            profile: None,
+            profile_where: None,
+            own_keys: Vec::new(),
+            keys: None,
+            algorithms: None,
+            header: Vec::new(),
+            token: None,
+            leeway: UNSET_TIME,
+            require_exp: UNSET_FLAG,
+            own_require: Vec::new(),
+            require: None,
+            body_limit: UNSET_SIZE,
+            realm: ngx_str_t::default(),
+            verifier: None,
+            challenge: Vec::new(),
+            challenge_invalid: Vec::new(),
+            header_is_authorization: false,
+        }
+    }
 }
 
 /// What can be wrong with a directive's arguments.
@@ -94,19 +129,31 @@ enum ConfError {
     Algorithm(String),
     #[error("invalid header name \"{0}\"")]
     HeaderName(String),
-    #[error("invalid time \"{0}\"")]
-    Time(String),
-    #[error("invalid size \"{0}\"")]
-    Size(String),
-    #[error("invalid value \"{0}\", it must be \"on\" or \"off\"")]
-    Flag(String),
     #[error("invalid value \"{0}\", it must be \"error=401\" or \"error=403\"")]
     RequireStatus(String),
     #[error("the token value must contain a variable")]
     TokenNotVariable,
+    #[error("missing argument")]
+    MissingArgument,
 }
 
 /* command table */
+
+/// A directive of all three levels that one of nginx's slot setters handles, writing the
+/// location configuration's `$field`.
+macro_rules! slot {
+    ($name:literal, $type:expr, $setter:ident, $field:ident) => {
+        ngx_command_t {
+            name: ngx_string!($name),
+            type_: (NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | $type)
+                as ngx_uint_t,
+            set: Some($setter),
+            conf: NGX_HTTP_LOC_CONF_OFFSET,
+            offset: core::mem::offset_of!(LocConf, $field),
+            post: ptr::null_mut(),
+        }
+    };
+}
 
 /// A directive of all three levels whose handler is `$set`, wrapped for nginx by `with_args`.
 macro_rules! command {
@@ -144,11 +191,31 @@ pub static mut NGX_HTTP_ONLYOFFICE_JWT_COMMANDS: [ngx_command_t; 12] = [
     command!("onlyoffice_jwt_algorithms", NGX_CONF_1MORE, cmd_algorithms),
     command!("onlyoffice_jwt_header", NGX_CONF_TAKE1, cmd_header),
     command!("onlyoffice_jwt_token", NGX_CONF_TAKE1, cmd_token),
-    command!("onlyoffice_jwt_leeway", NGX_CONF_TAKE1, cmd_leeway),
-    command!("onlyoffice_jwt_require_exp", NGX_CONF_FLAG, cmd_require_exp),
+    slot!(
+        "onlyoffice_jwt_leeway",
+        NGX_CONF_TAKE1,
+        ngx_conf_set_sec_slot,
+        leeway
+    ),
+    slot!(
+        "onlyoffice_jwt_require_exp",
+        NGX_CONF_FLAG,
+        ngx_conf_set_flag_slot,
+        require_exp
+    ),
     command!("onlyoffice_jwt_require", NGX_CONF_1MORE, cmd_require),
-    command!("onlyoffice_jwt_body_limit", NGX_CONF_TAKE1, cmd_body_limit),
-    command!("onlyoffice_jwt_realm", NGX_CONF_TAKE1, cmd_realm),
+    slot!(
+        "onlyoffice_jwt_body_limit",
+        NGX_CONF_TAKE1,
+        ngx_conf_set_size_slot,
+        body_limit
+    ),
+    slot!(
+        "onlyoffice_jwt_realm",
+        NGX_CONF_TAKE1,
+        ngx_conf_set_str_slot,
+        realm
+    ),
     ngx_command_t::empty(),
 ];
 
@@ -206,9 +273,10 @@ impl NgxStrExt for ngx_str_t {
     }
 }
 
-fn arg(args: &[ngx_str_t], i: usize) -> &[u8] {
-    // nginx checked the argument count against the directive's type.
-    args.get(i).map_or(&[], |a| a.as_bytes())
+/// The directive's first argument. nginx checked the argument count against the
+/// directive's type, so the error is for a table entry that disagrees with its handler.
+fn value(args: &[ngx_str_t]) -> Result<ngx_str_t, ConfError> {
+    args.get(1).copied().ok_or(ConfError::MissingArgument)
 }
 
 fn cmd_onlyoffice_jwt(
@@ -219,7 +287,8 @@ fn cmd_onlyoffice_jwt(
     if lcf.profile.is_some() {
         return Ok(Outcome::Duplicate);
     }
-    let value = arg(args, 1);
+    let value = value(args)?;
+    let value = value.as_bytes();
     let profile = Profile::from_name(value).ok_or_else(|| ConfError::Profile(lossy(value)))?;
     lcf.profile = Some(profile);
     lcf.profile_where = Some(conf_where(cf));
@@ -231,7 +300,8 @@ fn cmd_secret(
     lcf: &mut LocConf,
     args: &[ngx_str_t],
 ) -> Result<Outcome, ConfError> {
-    let secret = arg(args, 1);
+    let secret = value(args)?;
+    let secret = secret.as_bytes();
     if secret.is_empty() {
         return Err(ConfError::EmptySecret);
     }
@@ -252,7 +322,7 @@ fn cmd_secret_file(
     lcf: &mut LocConf,
     args: &[ngx_str_t],
 ) -> Result<Outcome, ConfError> {
-    let mut name = args.get(1).copied().unwrap_or_default();
+    let mut name = value(args)?;
     // SAFETY: `cf.cycle` is the cycle being configured; `name` is a valid string, and
     // ngx_conf_full_name replaces it with a pool copy of the full path.
     if unsafe { ngx_conf_full_name(cf.cycle, &mut name, 1) } != 0 {
@@ -308,15 +378,16 @@ fn cmd_header(
     lcf: &mut LocConf,
     args: &[ngx_str_t],
 ) -> Result<Outcome, ConfError> {
-    if lcf.header.is_some() {
+    if !lcf.header.is_empty() {
         return Ok(Outcome::Duplicate);
     }
-    let value = arg(args, 1);
+    let value = value(args)?;
+    let value = value.as_bytes();
     let is_token_char = |b: &u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(b);
     if value.is_empty() || !value.iter().all(is_token_char) {
         return Err(ConfError::HeaderName(lossy(value)));
     }
-    lcf.header = Some(value.to_vec());
+    lcf.header = value.to_vec();
     Ok(Outcome::Ok)
 }
 
@@ -328,7 +399,7 @@ fn cmd_token(
     if lcf.token.is_some() {
         return Ok(Outcome::Duplicate);
     }
-    let value = args.get(1).copied().unwrap_or_default();
+    let value = value(args)?;
     if !value.as_bytes().contains(&b'$') {
         return Err(ConfError::TokenNotVariable);
     }
@@ -341,50 +412,12 @@ fn cmd_token(
     }
 }
 
-fn cmd_leeway(
-    _cf: &mut ngx_conf_t,
-    lcf: &mut LocConf,
-    args: &[ngx_str_t],
-) -> Result<Outcome, ConfError> {
-    if lcf.leeway.is_some() {
-        return Ok(Outcome::Duplicate);
-    }
-    let mut value = args.get(1).copied().unwrap_or_default();
-    // SAFETY: `value` is a valid nginx string; `1` asks for seconds.
-    let secs = unsafe { ngx_parse_time(&mut value, 1) };
-    if secs < 0 {
-        return Err(ConfError::Time(value.to_string_lossy_owned()));
-    }
-    lcf.leeway = Some(secs as i64);
-    Ok(Outcome::Ok)
-}
-
-fn cmd_require_exp(
-    _cf: &mut ngx_conf_t,
-    lcf: &mut LocConf,
-    args: &[ngx_str_t],
-) -> Result<Outcome, ConfError> {
-    if lcf.require_exp.is_some() {
-        return Ok(Outcome::Duplicate);
-    }
-    let value = arg(args, 1);
-    let on = if value.eq_ignore_ascii_case(b"on") {
-        true
-    } else if value.eq_ignore_ascii_case(b"off") {
-        false
-    } else {
-        return Err(ConfError::Flag(lossy(value)));
-    };
-    lcf.require_exp = Some(on);
-    Ok(Outcome::Ok)
-}
-
 fn cmd_require(
     cf: &mut ngx_conf_t,
     lcf: &mut LocConf,
     args: &[ngx_str_t],
 ) -> Result<Outcome, ConfError> {
-    let mut values = args.get(1..).unwrap_or_default();
+    let mut values = args.get(1..).ok_or(ConfError::MissingArgument)?;
     let mut status = 403;
     if let Some((last, rest)) = values.split_last() {
         if let Some(code) = last.as_bytes().strip_prefix(b"error=") {
@@ -412,36 +445,6 @@ fn cmd_require(
         status,
     });
     lcf.require = Some(Rc::from(lcf.own_require.clone()));
-    Ok(Outcome::Ok)
-}
-
-fn cmd_body_limit(
-    _cf: &mut ngx_conf_t,
-    lcf: &mut LocConf,
-    args: &[ngx_str_t],
-) -> Result<Outcome, ConfError> {
-    if lcf.body_limit.is_some() {
-        return Ok(Outcome::Duplicate);
-    }
-    let mut value = args.get(1).copied().unwrap_or_default();
-    // SAFETY: `value` is a valid nginx string.
-    let size = unsafe { ngx_parse_size(&mut value) };
-    if size < 0 {
-        return Err(ConfError::Size(value.to_string_lossy_owned()));
-    }
-    lcf.body_limit = Some(size as usize);
-    Ok(Outcome::Ok)
-}
-
-fn cmd_realm(
-    _cf: &mut ngx_conf_t,
-    lcf: &mut LocConf,
-    args: &[ngx_str_t],
-) -> Result<Outcome, ConfError> {
-    if lcf.realm.is_some() {
-        return Ok(Outcome::Duplicate);
-    }
-    lcf.realm = Some(arg(args, 1).to_vec());
     Ok(Outcome::Ok)
 }
 
@@ -473,19 +476,39 @@ fn merge_loc_conf(cf: &mut ngx_conf_t, prev: &LocConf, conf: &mut LocConf) -> *m
     }
     merge_option(&mut conf.keys, &prev.keys);
     merge_option(&mut conf.algorithms, &prev.algorithms);
-    merge_option(&mut conf.header, &prev.header);
     merge_option(&mut conf.token, &prev.token);
-    merge_option(&mut conf.leeway, &prev.leeway);
-    merge_option(&mut conf.require_exp, &prev.require_exp);
     merge_option(&mut conf.require, &prev.require);
-    merge_option(&mut conf.body_limit, &prev.body_limit);
-    merge_option(&mut conf.realm, &prev.realm);
+    // as nginx's ngx_conf_merge_*_value macros do
+    merge_value(
+        &mut conf.header,
+        &prev.header,
+        Vec::is_empty,
+        DEFAULT_HEADER.to_vec(),
+    );
+    merge_value(
+        &mut conf.leeway,
+        &prev.leeway,
+        |v| *v == UNSET_TIME,
+        DEFAULT_LEEWAY,
+    );
+    merge_value(
+        &mut conf.body_limit,
+        &prev.body_limit,
+        |v| *v == UNSET_SIZE,
+        DEFAULT_BODY_LIMIT,
+    );
+    merge_value(
+        &mut conf.realm,
+        &prev.realm,
+        |v| v.data.is_null(),
+        ngx_str_t::default(),
+    );
 
-    let header = conf.header.get_or_insert_with(|| DEFAULT_HEADER.to_vec());
-    conf.header_is_authorization = header.eq_ignore_ascii_case(b"authorization");
-    conf.body_limit.get_or_insert(DEFAULT_BODY_LIMIT);
-
-    let realm = conf.realm.as_deref().unwrap_or(DEFAULT_REALM);
+    conf.header_is_authorization = conf.header.eq_ignore_ascii_case(b"authorization");
+    let realm = match conf.realm.data.is_null() {
+        true => DEFAULT_REALM,
+        false => conf.realm.as_bytes(),
+    };
     conf.challenge = challenge(realm, false);
     conf.challenge_invalid = challenge(realm, true);
 
@@ -512,10 +535,11 @@ fn merge_loc_conf(cf: &mut ngx_conf_t, prev: &LocConf, conf: &mut LocConf) -> *m
     conf.verifier = Some(Verifier {
         keys,
         algorithms: conf.algorithms.unwrap_or(AlgorithmSet::default_set()),
-        leeway: conf.leeway.unwrap_or(DEFAULT_LEEWAY),
-        require_exp: conf
-            .require_exp
-            .unwrap_or(profile.requires_exp_by_default()),
+        leeway: conf.leeway,
+        require_exp: match conf.require_exp {
+            UNSET_FLAG => profile.requires_exp_by_default(),
+            flag => flag != 0,
+        },
     });
     NGX_CONF_OK
 }
@@ -523,6 +547,13 @@ fn merge_loc_conf(cf: &mut ngx_conf_t, prev: &LocConf, conf: &mut LocConf) -> *m
 fn merge_option<T: Clone>(conf: &mut Option<T>, prev: &Option<T>) {
     if conf.is_none() {
         conf.clone_from(prev);
+    }
+}
+
+/// An unset value takes the enclosing level's, or the default when that is unset too.
+fn merge_value<T: Clone>(conf: &mut T, prev: &T, unset: impl Fn(&T) -> bool, default: T) {
+    if unset(conf) {
+        *conf = if unset(prev) { default } else { prev.clone() };
     }
 }
 

@@ -98,7 +98,6 @@ pub fn postconfiguration(cf: &mut ngx_conf_t) -> Result<(), Status> {
 
 /* the handler */
 
-#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt")]
 extern "C" fn access_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
     // A panic must not unwind into nginx: answer 500 instead.
     catch_unwind(AssertUnwindSafe(|| {
@@ -147,10 +146,8 @@ fn access(r: &mut ngx_http_request_t) -> ngx_int_t {
 
 /// Starts reading the body of a request whose profile needs it; the post handler resumes the
 /// phases. Kept out of line: the header check's path stays short.
-#[inline(never)]
-#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
 fn start_body_read(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
-    let limit = lcf.body_limit.unwrap_or(usize::MAX);
+    let limit = lcf.body_limit;
     if r.headers_in.content_length_n > 0 && r.headers_in.content_length_n as u64 > limit as u64 {
         return refuse(r, ctx, lcf, Refusal::BodyTooLarge);
     }
@@ -169,7 +166,6 @@ fn start_body_read(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_
 }
 
 /// The post handler of the body read: runs the phases again, which re-enters the handler.
-#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
 extern "C" fn body_read(r: *mut ngx_http_request_t) {
     // SAFETY: nginx calls the post handler with the request whose body was read.
     let rr = unsafe { &mut *r };
@@ -215,7 +211,7 @@ fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
 
     let parts = RequestParts {
         token_override,
-        header_values: headers.get(..n).unwrap_or_default(),
+        header_values: headers.split_at(n.min(headers.len())).0,
         args: r.args.as_bytes(),
         body: body.as_deref(),
         request_uri: r.unparsed_uri.as_bytes(),
@@ -243,7 +239,6 @@ fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
 
 /// Evaluates `onlyoffice_jwt_require`: the status of the first requirement with an empty or
 /// `0` value.
-#[inline(never)]
 fn failed_requirement(r: &mut ngx_http_request_t, lcf: &LocConf) -> Option<u16> {
     let requirements = lcf.require.as_ref()?;
     for req in requirements.iter() {
@@ -263,7 +258,6 @@ fn refuse(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf, refusal: Refusal
 }
 
 /// Logs a refusal once, remembers it for the variables, and adds the challenge to a 401.
-#[inline(never)]
 fn refuse_with(
     r: &mut ngx_http_request_t,
     ctx: &Ctx,
@@ -332,13 +326,12 @@ fn header_values<'a>(r: &'a ngx_http_request_t, lcf: &LocConf, out: &mut [&'a [u
 }
 
 /// [`header_values`] for a header other than `Authorization`: looked for in the list of all.
-#[inline(never)]
 fn named_header_values<'a>(
     r: &'a ngx_http_request_t,
     lcf: &LocConf,
     out: &mut [&'a [u8]; 2],
 ) -> usize {
-    let name = lcf.header.as_deref().unwrap_or_default();
+    let name = lcf.header.as_slice();
     let mut n = 0;
     // SAFETY: `headers_in.headers` is the request's input header list.
     for (key, value) in unsafe { ngx::http::list_iterator(&r.headers_in.headers) } {
@@ -356,8 +349,6 @@ fn named_header_values<'a>(
 
 /// The request body: borrowed when nginx holds it in one memory buffer, else gathered from its
 /// buffers and temporary file. `Ok(None)` when there is none.
-#[inline(never)]
-#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
 fn request_body(r: &ngx_http_request_t) -> Result<Option<Cow<'_, [u8]>>, ()> {
     // SAFETY: `request_body` is null or the body nginx read for this request.
     let Some(rb) = (unsafe { r.request_body.as_ref() }) else {
@@ -423,7 +414,6 @@ fn read_file_part(r: &ngx_http_request_t, buf: &ngx::ffi::ngx_buf_t) -> Result<V
 
 /// Evaluates a complex value; `None` when nginx could not. The string is in the request pool
 /// (no copy is made).
-#[inline(never)]
 fn complex_value(
     r: &mut ngx_http_request_t,
     cv: *mut ngx::ffi::ngx_http_complex_value_t,
@@ -439,7 +429,6 @@ fn complex_value(
 /* the body filter */
 
 /// Counts the body of requests being checked, and stops it with 413 past the limit.
-#[cfg_attr(target_os = "linux", link_section = ".text.hot.onlyoffice_jwt_body")]
 extern "C" fn request_body_filter(
     r: *mut ngx_http_request_t,
     chain: *mut ngx_chain_t,

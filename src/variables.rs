@@ -115,7 +115,7 @@ unsafe extern "C" fn get_error(
 fn render(value: &Value) -> Vec<u8> {
     match value {
         Value::String(s) => s.as_bytes().to_vec(),
-        other => serde_json::to_vec(other).unwrap_or_default(),
+        other => other.to_string().into_bytes(),
     }
 }
 
