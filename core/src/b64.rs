@@ -30,6 +30,13 @@ pub fn decode(input: &[u8]) -> Option<Vec<u8>> {
     STRICT.decode(input).ok()
 }
 
+/// Decodes strict base64url into `out`; the decoded bytes, or `None` when `input` is not
+/// canonical or does not fit.
+pub fn decode_to<'o>(input: &[u8], out: &'o mut [u8]) -> Option<&'o [u8]> {
+    let len = STRICT.decode_slice(input, out).ok()?;
+    out.get(..len)
+}
+
 /// Encodes as unpadded base64url.
 pub fn encode(bytes: &[u8]) -> String {
     STRICT.encode(bytes)

@@ -21,6 +21,7 @@ use std::fmt;
 use serde::de::{
     Deserialize, DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor,
 };
+use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 use thiserror::Error;
 
@@ -158,7 +159,10 @@ pub enum Member<'a> {
     Null,
     /// `true` or `false`
     Bool(bool),
-    /// A number, as the nearest `f64`.
+    /// An integer, exactly.
+    Integer(i128),
+    /// A number with a fraction or an exponent (or an integer beyond 64 bits), as the
+    /// nearest `f64`.
     Number(f64),
     /// A string, borrowed from the text when it has no escapes.
     String(Cow<'a, str>),
@@ -357,11 +361,11 @@ impl<'de> Visitor<'de> for Wanted<'_> {
     }
 
     fn visit_i64<E>(self, v: i64) -> Result<Member<'de>, E> {
-        Ok(Member::Number(v as f64))
+        Ok(Member::Integer(i128::from(v)))
     }
 
     fn visit_u64<E>(self, v: u64) -> Result<Member<'de>, E> {
-        Ok(Member::Number(v as f64))
+        Ok(Member::Integer(i128::from(v)))
     }
 
     fn visit_f64<E>(self, v: f64) -> Result<Member<'de>, E> {
@@ -452,6 +456,92 @@ impl<'de, const N: usize> Visitor<'de> for TopLevel<'_, '_, N> {
         }
         names.close(mark)?;
         Ok(Some(found))
+    }
+}
+
+/* members as raw texts */
+
+/// An object's members as names and raw value texts, sorted by name.
+pub type Members<'a> = Vec<(Cow<'a, str>, &'a RawValue)>;
+
+/// The members of a JSON object, as names and raw value texts, sorted by name; `None` when
+/// the text is not an object. For texts [`check`] accepted: duplicates are not looked for
+/// again, nor are the values checked beyond their syntax.
+pub fn members(text: &[u8]) -> Option<Members<'_>> {
+    let mut members = run(text, std::marker::PhantomData::<ObjectMembers>).ok()?.0;
+    members.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Some(members)
+}
+
+/// The raw text of the member `name` of sorted `members`.
+pub fn member<'a>(members: &Members<'a>, name: &str) -> Option<&'a RawValue> {
+    let i = members.binary_search_by(|m| (*m.0).cmp(name)).ok()?;
+    members.get(i).map(|m| m.1)
+}
+
+/// Whether two raw JSON texts (each strict JSON) are the same value: the same bytes, or else
+/// equal once parsed (member order, white space and escapes may differ).
+pub fn same_value(a: &RawValue, b: &RawValue) -> bool {
+    a.get() == b.get()
+        || matches!((parse(a.get().as_bytes()), parse(b.get().as_bytes())), (Ok(x), Ok(y)) if x == y)
+}
+
+/// Whether a raw JSON text is an empty object.
+pub fn is_empty_object(raw: &RawValue) -> bool {
+    let mut bytes = raw.get().bytes().filter(|b| !is_whitespace(*b));
+    bytes.next() == Some(b'{') && bytes.next() == Some(b'}') && bytes.next().is_none()
+}
+
+struct ObjectMembers<'a>(Members<'a>);
+
+impl<'de> Deserialize<'de> for ObjectMembers<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(MembersVisitor)
+    }
+}
+
+struct MembersVisitor;
+
+impl<'de> Visitor<'de> for MembersVisitor {
+    type Value = ObjectMembers<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::new();
+        while let Some(MemberName(name)) = map.next_key()? {
+            members.push((name, map.next_value()?));
+        }
+        Ok(ObjectMembers(members))
+    }
+}
+
+/// A member name, borrowed from the text when it has no escapes.
+struct MemberName<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for MemberName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(MemberNameVisitor)
+    }
+}
+
+struct MemberNameVisitor;
+
+impl<'de> Visitor<'de> for MemberNameVisitor {
+    type Value = MemberName<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(MemberName(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(MemberName(Cow::Owned(v.to_owned())))
     }
 }
 
@@ -688,7 +778,7 @@ mod tests {
         let [alg, n, e, o, l, z, f, missing] = found.unwrap();
         assert_eq!(alg, Some(Member::String(Cow::Borrowed("HS256"))));
         assert!(matches!(alg, Some(Member::String(Cow::Borrowed(_)))));
-        assert_eq!(n, Some(Member::Number(0.0)));
+        assert_eq!(n, Some(Member::Integer(0)));
         assert_eq!(e, Some(Member::String(Cow::Owned("a\"b".to_owned()))));
         assert_eq!(o, Some(Member::Object));
         assert_eq!(l, Some(Member::Array));

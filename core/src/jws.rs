@@ -13,14 +13,16 @@
 //!    valid).
 //!
 //! Nothing is built from the token before step 5 but the decoded claims (three quarters of
-//! its segment) and the header's member names; the JSON values come after the signature.
+//! its segment) and the header's member names. The header and the claims are checked as
+//! strict JSON without building their values; their maps are parsed when first asked for.
 
+use std::cell::OnceCell;
 use std::fmt;
 use std::rc::Rc;
 
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 use sha2::{Sha256, Sha384, Sha512};
 use subtle::{Choice, ConstantTimeEq};
 
@@ -125,24 +127,36 @@ impl Key {
         }
     }
 
-    /// The MAC of `input` under `alg`.
-    fn mac(&self, alg: Algorithm, input: &[u8]) -> Option<Vec<u8>> {
-        fn run<M: Mac + Clone>(state: Option<&M>, input: &[u8]) -> Option<Vec<u8>> {
-            let mut mac = state?.clone();
+    /// Whether the MAC of `input` under `alg` is `signature`, compared in constant time.
+    fn verifies(&self, alg: Algorithm, input: &[u8], signature: &[u8]) -> Choice {
+        fn run<M: Mac + Clone>(state: Option<&M>, input: &[u8], signature: &[u8]) -> Choice {
+            let Some(state) = state else {
+                return Choice::from(0);
+            };
+            let mut mac = state.clone();
             mac.update(input);
-            Some(mac.finalize().into_bytes().to_vec())
+            mac.finalize().into_bytes().as_slice().ct_eq(signature)
         }
         match alg {
-            Algorithm::HS256 => run(self.hs256.as_ref(), input),
-            Algorithm::HS384 => run(self.hs384.as_ref(), input),
-            Algorithm::HS512 => run(self.hs512.as_ref(), input),
+            Algorithm::HS256 => run(self.hs256.as_ref(), input, signature),
+            Algorithm::HS384 => run(self.hs384.as_ref(), input, signature),
+            Algorithm::HS512 => run(self.hs512.as_ref(), input, signature),
         }
     }
 
     /// The MAC of `input` under `alg`, unpadded-base64url-encoded: the signature segment a
     /// token with signing input `input` needs. For tests and tools.
     pub fn sign(&self, alg: Algorithm, input: &[u8]) -> Option<String> {
-        self.mac(alg, input).map(|mac| b64::encode(&mac))
+        fn run<M: Mac + Clone>(state: Option<&M>, input: &[u8]) -> Option<String> {
+            let mut mac = state?.clone();
+            mac.update(input);
+            Some(b64::encode(&mac.finalize().into_bytes()))
+        }
+        match alg {
+            Algorithm::HS256 => run(self.hs256.as_ref(), input),
+            Algorithm::HS384 => run(self.hs384.as_ref(), input),
+            Algorithm::HS512 => run(self.hs512.as_ref(), input),
+        }
     }
 }
 
@@ -164,23 +178,40 @@ pub struct Verifier {
     pub require_exp: bool,
 }
 
-/// A verified token: its header and claims, parsed, and the claims' text as signed.
-#[derive(Debug, Clone, PartialEq)]
+/// A verified token: the texts of its header and claims, as signed, both checked to be
+/// strict JSON objects, and their maps, parsed when first asked for (a `bearer` check needs
+/// neither).
+#[derive(Debug, Clone)]
 pub struct Verified {
-    header: Map<String, Value>,
-    claims: Map<String, Value>,
+    header_json: Vec<u8>,
     claims_json: Vec<u8>,
+    header: OnceCell<Map<String, Value>>,
+    claims: OnceCell<Map<String, Value>>,
+}
+
+impl PartialEq for Verified {
+    fn eq(&self, other: &Self) -> bool {
+        self.header_json == other.header_json && self.claims_json == other.claims_json
+    }
+}
+
+/// The map of a text that [`json::check`] accepted as an object. [`json::parse`] accepts the
+/// same texts (the unit tests and the `json_check` fuzz target hold them to it), so the
+/// empty map is never taken; were it ever, every claim would read as absent, which refuses
+/// the token wherever a claim is required.
+fn parsed<'a>(cell: &'a OnceCell<Map<String, Value>>, text: &[u8]) -> &'a Map<String, Value> {
+    cell.get_or_init(|| json::parse_object(text).unwrap_or_default())
 }
 
 impl Verified {
     /// The JOSE header.
     pub fn header(&self) -> &Map<String, Value> {
-        &self.header
+        parsed(&self.header, &self.header_json)
     }
 
     /// The claims.
     pub fn claims(&self) -> &Map<String, Value> {
-        &self.claims
+        parsed(&self.claims, &self.claims_json)
     }
 
     /// The claims' JSON text, exactly as signed.
@@ -190,12 +221,12 @@ impl Verified {
 
     /// The claims' `payload` member, when it is an object.
     pub fn payload(&self) -> Option<&Map<String, Value>> {
-        self.claims.get("payload").and_then(Value::as_object)
+        self.claims().get("payload").and_then(Value::as_object)
     }
 
     /// A claim: top level first, else under an object `payload`.
     pub fn claim(&self, name: &str) -> Option<&Value> {
-        self.claims
+        self.claims()
             .get(name)
             .or_else(|| self.payload().and_then(|payload| payload.get(name)))
     }
@@ -205,16 +236,15 @@ impl Verified {
     /// it ignoring ASCII case, so that `$jwt_claim_userid` finds `userId`.
     pub fn claim_ignore_case(&self, name: &str) -> Option<&Value> {
         self.claim(name).or_else(|| {
-            get_ignore_case(&self.claims, name)
+            get_ignore_case(self.claims(), name)
                 .or_else(|| self.payload().and_then(|p| get_ignore_case(p, name)))
         })
     }
 
     /// A header member for `$jwt_header_<name>`, exact name first, then ignoring ASCII case.
     pub fn header_ignore_case(&self, name: &str) -> Option<&Value> {
-        self.header
-            .get(name)
-            .or_else(|| get_ignore_case(&self.header, name))
+        let header = self.header();
+        header.get(name).or_else(|| get_ignore_case(header, name))
     }
 }
 
@@ -227,8 +257,8 @@ fn get_ignore_case<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Va
 /// A compact JWS whose signature verified, before anything is known about its payload.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignedPayload {
-    /// The JOSE header.
-    pub header: Map<String, Value>,
+    /// The JOSE header's JSON text (a strict JSON object).
+    pub header: Vec<u8>,
     /// The algorithm the header named (allowed, and the one that verified).
     pub algorithm: Algorithm,
     /// The decoded payload octets (for a JWT: the claims' JSON text).
@@ -239,12 +269,16 @@ impl Verifier {
     /// Verifies a compact JWS as a JWT at time `now` (seconds since the epoch): steps 1 to 6.
     pub fn verify(&self, token: &[u8], now: i64) -> Result<Verified, Refusal> {
         let signed = self.verify_signature(token)?;
-        let claims = json::parse_object(&signed.payload).map_err(|_| Refusal::Malformed)?;
-        self.check_times(&claims, now)?;
+        let [exp, nbf, iat] = json::check(&signed.payload, ["exp", "nbf", "iat"])
+            .ok()
+            .flatten()
+            .ok_or(Refusal::Malformed)?;
+        self.check_times([exp, nbf, iat].map(numeric_date), now)?;
         Ok(Verified {
-            header: signed.header,
-            claims,
+            header_json: signed.header,
             claims_json: signed.payload,
+            header: OnceCell::new(),
+            claims: OnceCell::new(),
         })
     }
 
@@ -271,7 +305,8 @@ impl Verifier {
             return Err(Refusal::Algorithm);
         }
         let payload = b64::decode(claims).ok_or(Refusal::Malformed)?;
-        let signature = b64::decode(signature)
+        let mut buf = [0; 64];
+        let signature = b64::decode_to(signature, &mut buf)
             .filter(|s| s.len() == algorithm.mac_len())
             .ok_or(Refusal::Signature)?;
         let signing_input = token
@@ -279,17 +314,13 @@ impl Verifier {
             .unwrap_or(token);
         let mut matched = Choice::from(0);
         for key in self.keys.iter() {
-            if let Some(mac) = key.mac(algorithm, signing_input) {
-                matched |= mac.ct_eq(&signature);
-            }
+            matched |= key.verifies(algorithm, signing_input, signature);
         }
         if !bool::from(matched) {
             return Err(Refusal::Signature);
         }
-        // Checked as strict JSON in step 2, so this parse does not fail.
-        let header = json::parse_object(&header_json).map_err(|_| Refusal::Malformed)?;
         Ok(SignedPayload {
-            header,
+            header: header_json,
             algorithm,
             payload,
         })
@@ -297,10 +328,12 @@ impl Verifier {
 
     /// Step 6's time claims: `exp`, `nbf` and `iat` are numbers when present, and `now` lies
     /// within them give or take the leeway.
-    fn check_times(&self, claims: &Map<String, Value>, now: i64) -> Result<(), Refusal> {
-        let exp = time_claim(claims, "exp")?;
-        let nbf = time_claim(claims, "nbf")?;
-        let iat = time_claim(claims, "iat")?;
+    fn check_times(
+        &self,
+        [exp, nbf, iat]: [Result<Option<NumericDate>, Refusal>; 3],
+        now: i64,
+    ) -> Result<(), Refusal> {
+        let (exp, nbf, iat) = (exp?, nbf?, iat?);
         let now = i128::from(now);
         let leeway = i128::from(self.leeway);
         match exp {
@@ -356,21 +389,12 @@ impl NumericDate {
 }
 
 /// A NumericDate claim: absent, or a JSON number (anything else is malformed).
-fn time_claim(claims: &Map<String, Value>, name: &str) -> Result<Option<NumericDate>, Refusal> {
-    match claims.get(name) {
+fn numeric_date(claim: Option<Member<'_>>) -> Result<Option<NumericDate>, Refusal> {
+    match claim {
         None => Ok(None),
-        Some(Value::Number(n)) => numeric_date(n).map(Some).ok_or(Refusal::Malformed),
+        Some(Member::Integer(i)) => Ok(Some(NumericDate::Int(i))),
+        Some(Member::Number(f)) if f.is_finite() => Ok(Some(NumericDate::Float(f))),
         Some(_) => Err(Refusal::Malformed),
-    }
-}
-
-fn numeric_date(n: &Number) -> Option<NumericDate> {
-    if let Some(i) = n.as_i64() {
-        Some(NumericDate::Int(i128::from(i)))
-    } else if let Some(u) = n.as_u64() {
-        Some(NumericDate::Int(i128::from(u)))
-    } else {
-        n.as_f64().filter(|f| f.is_finite()).map(NumericDate::Float)
     }
 }
 
@@ -603,9 +627,9 @@ mod tests {
     #[test]
     fn numeric_dates() {
         let date = |text: &str| {
-            serde_json::from_str::<Number>(text)
-                .ok()
-                .and_then(|n| numeric_date(&n))
+            let claims = format!(r#"{{"exp":{text}}}"#);
+            let [exp] = json::check(claims.as_bytes(), ["exp"]).ok()??;
+            numeric_date(exp).ok()?
         };
         assert_eq!(date("10"), Some(NumericDate::Int(10)));
         assert_eq!(date("-10"), Some(NumericDate::Int(-10)));

@@ -7,7 +7,8 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
 
 use crate::jws::{Verified, Verifier};
 use crate::{json, Profile, Refusal};
@@ -269,6 +270,7 @@ fn body_token<'a>(body: &Body<'a>) -> Result<Option<Cow<'a, [u8]>>, Refusal> {
     };
     match token {
         Member::Null | Member::Bool(false) => Ok(None),
+        Member::Integer(0) => Ok(None),
         Member::Number(n) if *n == 0.0 => Ok(None),
         Member::String(s) if s.is_empty() => Ok(None),
         Member::String(Cow::Borrowed(s)) => Ok(Some(Cow::Borrowed(s.as_bytes()))),
@@ -339,7 +341,7 @@ fn check_body_profile(
         Source::Body | Source::Query => header,
         Source::Header => None,
     };
-    // A callback's body, parsed once its first token has verified, for both tokens.
+    // A callback's body members, listed once its first token has verified, for both tokens.
     let mut members = None;
     let accepted = verify_and_fit(profile, &body, &mut members, primary, source, verifier, now)?;
     if let Some(token) = second {
@@ -368,11 +370,11 @@ fn takes_query_token(profile: Profile, body: &Body) -> bool {
 }
 
 /// Verifies one token and checks that its claims fit the profile (and, for `callback`, the
-/// body, whose members are parsed into `members` the first time).
-fn verify_and_fit(
+/// body, whose members are listed into `members` the first time).
+fn verify_and_fit<'b>(
     profile: Profile,
-    body: &Body<'_>,
-    members: &mut Option<Map<String, Value>>,
+    body: &Body<'b>,
+    members: &mut Option<json::Members<'b>>,
     token: &[u8],
     source: Source,
     verifier: &Verifier,
@@ -409,15 +411,26 @@ fn fit_inbox(verified: &Verified, required: &[&str], string_c: bool) -> Result<(
 /// matches: the Document Server's size trim). A body token's claims are its top level; a
 /// header token's are its `payload` (its top level when it has none).
 ///
-/// The body is parsed only here, after a token verified; the comparison walks each value
-/// once (serde_json's maps are ordered, so equal maps compare member by member).
-fn fit_callback(
+/// The members of the body and of the claims are listed once the token verified, as raw
+/// texts sorted by name: each body member is found by a binary search, and two values are
+/// equal when their texts are the same bytes (as the Document Server signs the very text it
+/// sends) or else when they parse to equal values.
+fn fit_callback<'b>(
     verified: &Verified,
-    body: &Body<'_>,
-    members: &mut Option<Map<String, Value>>,
+    body: &Body<'b>,
+    members: &mut Option<json::Members<'b>>,
     source: Source,
 ) -> Result<(), Refusal> {
-    if verified.claim("key").is_none() || verified.claim("status").is_none() {
+    let claims = json::members(verified.claims_json()).ok_or(Refusal::Malformed)?;
+    let payload =
+        json::member(&claims, "payload").and_then(|raw| json::members(raw.get().as_bytes()));
+    let claimed = |name| {
+        json::member(&claims, name).is_some()
+            || payload
+                .as_ref()
+                .is_some_and(|p| json::member(p, name).is_some())
+    };
+    if !claimed("key") || !claimed("status") {
         return Err(Refusal::Claims);
     }
     let Body::Object(text, _) = body else {
@@ -425,16 +438,16 @@ fn fit_callback(
     };
     let members = match members {
         Some(members) => members,
-        None => members.insert(json::parse_object(text).map_err(|_| Refusal::BadBody)?),
+        None => members.insert(json::members(text).ok_or(Refusal::BadBody)?),
     };
-    let compared = match (source, verified.payload()) {
+    let compared = match (source, &payload) {
         (Source::Header, Some(payload)) => payload,
-        _ => verified.claims(),
+        _ => &claims,
     };
     let all_claimed = members
         .iter()
         .filter(|(name, _)| *name != "token")
-        .all(|(name, value)| member_matches(name, value, compared.get(name)));
+        .all(|(name, value)| member_matches(name, value, json::member(compared, name)));
     if all_claimed {
         Ok(())
     } else {
@@ -442,15 +455,14 @@ fn fit_callback(
     }
 }
 
-fn member_matches(name: &str, value: &Value, claim: Option<&Value>) -> bool {
+fn member_matches(name: &str, value: &RawValue, claim: Option<&RawValue>) -> bool {
     let Some(claim) = claim else {
         return false;
     };
-    let is_empty_object = |v: &Value| v.as_object().is_some_and(Map::is_empty);
-    if name == "history" && (is_empty_object(value) || is_empty_object(claim)) {
+    if name == "history" && (json::is_empty_object(value) || json::is_empty_object(claim)) {
         return true;
     }
-    value == claim
+    json::same_value(value, claim)
 }
 
 #[cfg(test)]
@@ -663,8 +675,8 @@ mod tests {
     #[test]
     fn callback_history_trim() {
         let m = |name, value: &str, claim: Option<&str>| {
-            let parse = |text: &str| json::parse(text.as_bytes()).unwrap();
-            member_matches(name, &parse(value), claim.map(parse).as_ref())
+            let raw = |text: &str| RawValue::from_string(text.to_owned()).unwrap();
+            member_matches(name, &raw(value), claim.map(raw).as_deref())
         };
         assert!(m("history", "{}", Some(r#"{"changes":[]}"#)));
         assert!(m("history", "{ }", Some(r#"{"changes":[]}"#)));
