@@ -200,6 +200,10 @@ struct Names {
     spans: Vec<(u32, u32)>,
 }
 
+/// Objects of at most this many members have their names compared pairwise (at most 120
+/// comparisons), larger ones sorted.
+const SMALL_OBJECT: usize = 16;
+
 /// Where the names of an object start in [`Names`].
 #[derive(Clone, Copy)]
 struct Mark {
@@ -240,14 +244,30 @@ impl Names {
     }
 
     /// Closes the object opened at `mark`: an error when two of its names are equal. The
-    /// names are sorted, so that the check costs n log n comparisons, not n².
+    /// names of a large object are sorted (by length, then by their bytes), so that the check
+    /// costs n log n comparisons, not n²; those of a small one are compared pairwise. Most
+    /// comparisons are of two lengths.
     fn close<E: serde::de::Error>(&mut self, mark: Mark) -> Result<(), E> {
         let mut spans = std::mem::take(&mut self.spans);
         let object = spans.get_mut(mark.spans..).unwrap_or_default();
-        object.sort_unstable_by(|a, b| self.name(*a).cmp(self.name(*b)));
-        let distinct = !object
-            .windows(2)
-            .any(|pair| matches!(pair, [a, b] if self.name(*a) == self.name(*b)));
+        let len = |(start, end): (u32, u32)| end - start;
+        let same = |a: (u32, u32), b: (u32, u32)| len(a) == len(b) && self.name(a) == self.name(b);
+        let distinct = if object.len() <= SMALL_OBJECT {
+            // few names: each against those after it
+            !object
+                .iter()
+                .enumerate()
+                .any(|(i, a)| object.iter().skip(i + 1).any(|b| same(*a, *b)))
+        } else {
+            object.sort_unstable_by(|a, b| {
+                len(*a)
+                    .cmp(&len(*b))
+                    .then_with(|| self.name(*a).cmp(self.name(*b)))
+            });
+            !object
+                .windows(2)
+                .any(|pair| matches!(pair, [a, b] if same(*a, *b)))
+        };
         spans.truncate(mark.spans);
         self.spans = spans;
         self.text.truncate(mark.text);
