@@ -13,44 +13,20 @@
 
 ###############################################################################
 
-use warnings;
-use strict;
-
-use Test::More;
-
 BEGIN { use FindBin; chdir($FindBin::Bin); }
 
-use Test::Nginx;
-use Test::Nginx::OnlyofficeJWT;
+use Test::Nginx::OnlyofficeJWT;    # also strict, warnings, Test::More, Test::Nginx
 
 use Digest::SHA qw/ hmac_sha256 /;
 
 ###############################################################################
-
-select STDERR; $| = 1;
-select STDOUT; $| = 1;
 
 my $SECRET = 'attack-suite-secret-0123456789abcdefghij';
 my $OTHER = 'attack-suite-other-0123456789abcdefghijk';
 my $ATTACKER = 'attacker-chosen-key';
 
 my $t = Test::Nginx->new()->has(qw/http proxy/)->plan(129)
-	->write_file_expand('nginx.conf', <<"EOF");
-
-%%TEST_GLOBALS%%
-
-daemon off;
-
-events {
-}
-
-http {
-    %%TEST_GLOBALS_HTTP%%
-
-    server {
-        listen       127.0.0.1:8080;
-        server_name  localhost;
-
+	->write_file_expand('nginx.conf', http_conf(server_conf(8080, <<"EOF"),
         # small, so that an oversized header is easy to send
         large_client_header_buffers 2 1k;
 
@@ -89,18 +65,11 @@ http {
             onlyoffice_jwt_body_limit 1k;
             proxy_pass http://127.0.0.1:8081;
         }
-    }
-
-    server {
-        listen       127.0.0.1:8081;
-        server_name  localhost;
-
+EOF
+	server_conf(8081, <<'EOF')));
         location / {
             return 200 "backend";
         }
-    }
-}
-
 EOF
 
 $t->run();

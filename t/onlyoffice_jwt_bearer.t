@@ -9,25 +9,15 @@
 
 ###############################################################################
 
-use warnings;
-use strict;
-
-use Test::More;
-
 BEGIN { use FindBin; chdir($FindBin::Bin); }
 
-use Test::Nginx;
-use Test::Nginx::OnlyofficeJWT;
+use Test::Nginx::OnlyofficeJWT;    # also strict, warnings, Test::More, Test::Nginx
 
 use Digest::SHA ();
-use IO::Select;
 use JSON::PP ();
 use Time::HiRes ();
 
 ###############################################################################
-
-select STDERR; $| = 1;
-select STDOUT; $| = 1;
 
 my $S1 = 'bearer-secret-one-0123456789abcdefghijkl';   # server level
 my $S2 = 'bearer-secret-two-0123456789abcdefghijkl';   # /rot/
@@ -39,18 +29,7 @@ my $S7 = 'bearer-secret-seven-0123456789abcdefghij';   # file, commented out
 my $SL = 'bearer-secret-location-0123456789abcdefg';   # /own/
 
 my $t = Test::Nginx->new()->has(qw/http proxy rewrite map access empty_gif ssi/)
-	->plan(461)->write_file_expand('nginx.conf', <<"EOF");
-
-%%TEST_GLOBALS%%
-
-daemon off;
-
-events {
-}
-
-http {
-    %%TEST_GLOBALS_HTTP%%
-
+	->plan(461)->write_file_expand('nginx.conf', http_conf(<<"EOF",
     map \$jwt_claim_role \$role_ok {
         editor   1;
         admin    1;
@@ -62,11 +41,8 @@ http {
         ""       0;
         default  1;
     }
-
-    server {
-        listen       127.0.0.1:8080;
-        server_name  localhost;
-
+EOF
+	server_conf(8080, <<"EOF"),
         large_client_header_buffers 4 64k;
 
         onlyoffice_jwt_secret $S1;
@@ -266,12 +242,8 @@ http {
             onlyoffice_jwt_body_limit 1k;
             proxy_pass http://127.0.0.1:8081;
         }
-    }
-
-    server {
-        listen       127.0.0.1:8082;
-        server_name  localhost;
-
+EOF
+	server_conf(8082, <<"EOF"),
         onlyoffice_jwt bearer;
         onlyoffice_jwt_secret $S1;
 
@@ -284,12 +256,8 @@ http {
         location /b/ {
             empty_gif;
         }
-    }
-
-    server {
-        listen       127.0.0.1:8081;
-        server_name  localhost;
-
+EOF
+	server_conf(8081, <<"EOF")));
         large_client_header_buffers 4 64k;
 
         location / {
@@ -300,13 +268,12 @@ http {
             access_log %%TESTDIR%%/marker.log;
             return 200 "MARKER\\n";
         }
-    }
-}
-
 EOF
 
 $t->write_file('bearer.secret',
 	"# secrets for /file/\n\n   $S5   \n\t\n#$S7\n  # indented comment\n$S6\n");
+# nginx-tests' write_file() makes no directories
+mkdir($t->testdir() . "/$_") for qw/ static ssi /;
 $t->write_file('static/file.txt', "static file\n");
 $t->write_file('ssi/page.html', 'A<!--# include virtual="/p/sub" -->B');
 
@@ -998,14 +965,11 @@ my $CH_INVALID = 'Bearer realm="onlyoffice", error="invalid_token"';
 
 ###############################################################################
 
+# a GET to port 8080, or to port => N (a real port, of port())
 sub req {
 	my ($uri, %o) = @_;
-	return http_req('GET', $uri, %o) unless $o{port};
-
-	# http_req() has no PeerAddr: the same request, by hand
-	my $req = "GET $uri HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
-	$req .= "$_\r\n" for @{$o{headers} || []};
-	return http("$req\r\n", PeerAddr => "127.0.0.1:$o{port}");
+	my $port = delete $o{port};
+	return http_req('GET', $uri, %o, $port ? (PeerAddr => "127.0.0.1:$port") : ());
 }
 
 sub get {
@@ -1073,28 +1037,6 @@ sub noncanonical {
 	die "no trailing bits\n" unless length($b64) % 4;
 	my $i = index($abc, substr($b64, -1));
 	return substr($b64, 0, -1) . substr($abc, $i | 1, 1);
-}
-
-# read one response with Content-Length from a keepalive connection
-sub read_response {
-	my ($s) = @_;
-
-	return undef unless $s;
-
-	my $sel = IO::Select->new($s);
-	my $buf = '';
-
-	while ($sel->can_read(3)) {
-		my $n = $s->sysread($buf, 65536, length $buf);
-		last unless $n;
-
-		next unless $buf =~ /^(.*?\x0d\x0a\x0d\x0a)/s;
-		my $hlen = length $1;
-		my ($len) = $1 =~ /^Content-Length:\s*(\d+)/mi;
-		return $buf if defined $len && length($buf) >= $hlen + $len;
-	}
-
-	return undef;
 }
 
 ###############################################################################

@@ -8,15 +8,9 @@
 
 ###############################################################################
 
-use warnings;
-use strict;
-
-use Test::More;
-
 BEGIN { use FindBin; chdir($FindBin::Bin); }
 
-use Test::Nginx;
-use Test::Nginx::OnlyofficeJWT;
+use Test::Nginx::OnlyofficeJWT;    # also strict, warnings, Test::More, Test::Nginx
 use Test::Nginx::EchoBackend;
 
 use IO::Select;
@@ -26,29 +20,11 @@ use Time::HiRes qw/ sleep time /;
 
 ###############################################################################
 
-select STDERR; $| = 1;
-select STDOUT; $| = 1;
-
 my $SECRET = 'body-0123456789abcdef0123456789abcdef-secret';
 my $OTHER = 'xx-0123456789abcdef0123456789abcdef-other';
 
 my $t = Test::Nginx->new()->has(qw/http proxy/)->plan(74)
-	->write_file_expand('nginx.conf', <<"EOF");
-
-%%TEST_GLOBALS%%
-
-daemon off;
-
-events {
-}
-
-http {
-    %%TEST_GLOBALS_HTTP%%
-
-    server {
-        listen       127.0.0.1:8080;
-        server_name  localhost;
-
+	->write_file_expand('nginx.conf', http_conf(server_conf(8080, <<"EOF")));
         onlyoffice_jwt_secret $SECRET;
         add_header X-Err \$onlyoffice_jwt_error always;
 
@@ -79,14 +55,9 @@ http {
             client_body_timeout 1s;
             proxy_pass http://127.0.0.1:8081;
         }
-    }
-}
-
 EOF
 
-$t->run_daemon(\&echo_backend, port(8081));
-$t->run();
-$t->waitforsocket('127.0.0.1:' . port(8081)) or die "Can't start echo backend";
+run_with_echo_backend($t);
 
 ###############################################################################
 
@@ -94,17 +65,6 @@ my $KEY = 'a1b2c3d4e5f6a7b8c9d0';
 my $USER = 'alice@example.com';
 my $DS = 'https://office.example.com';
 my $CB = '/onlyoffice/editor-callback/';
-
-my $enc = JSON::PP->new->canonical(1)->allow_nonref(1);
-
-sub ojson {
-	my @pairs = @_;
-	my @m;
-	while (my ($k, $v) = splice(@pairs, 0, 2)) {
-		push @m, $enc->encode($k) . ':' . $enc->encode($v);
-	}
-	return '{' . join(',', @m) . '}';
-}
 
 # a status 2 callback whose history has $n changes, as [ name => value, ... ]
 sub save_fields {
@@ -134,27 +94,12 @@ sub save_fields {
 	];
 }
 
-# the callback as the Document Server posts it: (body, Authorization header line)
-sub callback {
-	my ($fields, %opts) = @_;
-	my $claims = { @$fields };
-	my $token = jwt($SECRET, $claims, ttl => 300);
-	my @f = @$fields;
-	my @out;
-	while (my ($k, $v) = splice(@f, 0, 2)) {
-		push @out, token => $token if $k eq 'filetype';
-		push @out, $k => $v;
-	}
-	return (ojson(@out), 'Authorization: Bearer '
-		. jwt($SECRET, { payload => $claims }, ttl => 300));
-}
-
 my $CMD = { c => 'info', key => $KEY };
 my $CMD_TOKEN = jwt($SECRET, $CMD);
-my $CMD_BODY = $enc->encode({ %$CMD, token => $CMD_TOKEN });
+my $CMD_BODY = json({ %$CMD, token => $CMD_TOKEN });
 my $CMD_HEADER = 'Authorization: Bearer ' . jwt($SECRET, { payload => $CMD });
 
-my ($CB_BODY, $CB_HEADER) = callback(save_fields(2));
+my ($CB_BODY, $CB_HEADER) = signed_callback($SECRET, save_fields(2));
 
 # a request head for a body of $len bytes (or chunked, when $len is undef)
 sub head {
@@ -215,34 +160,6 @@ sub read_head {
 		last unless $n;
 	}
 	return $reply;
-}
-
-# reads one response (Content-Length or chunked) from a keepalive connection
-sub read_response {
-	my ($s, $buf) = @_;
-	my $sel = IO::Select->new($s);
-	my $deadline = time() + 5;
-	while (1) {
-		if ($$buf =~ /^(.*?\x0d\x0a\x0d\x0a)/s) {
-			my $hlen = length $1;
-			my $head = $1;
-			if ($head =~ /^Content-Length:\s*(\d+)/mi) {
-				if (length($$buf) >= $hlen + $1) {
-					return substr($$buf, 0, $hlen + $1, '');
-				}
-			} elsif ($head =~ /^Transfer-Encoding:\s*chunked/mi) {
-				if ($$buf =~ /^.{$hlen}(?:[0-9a-fA-F]+\x0d\x0a.*?)*?0\x0d\x0a\x0d\x0a/s) {
-					return substr($$buf, 0, $+[0], '');
-				}
-			} else {
-				return substr($$buf, 0, $hlen, '');
-			}
-		}
-		my $left = $deadline - time();
-		return undef if $left <= 0 || !$sel->can_read($left);
-		my $n = $s->sysread($$buf, 65536, length $$buf);
-		return undef unless $n;
-	}
 }
 
 ###############################################################################
@@ -307,7 +224,7 @@ sub read_response {
 # bodies larger than client_body_buffer_size (1k): read from a temporary file
 
 {
-	my ($body, $auth) = callback(save_fields(8));
+	my ($body, $auth) = signed_callback($SECRET, save_fields(8));
 	cmp_ok(length $body, '>', 2900, 'a callback of about 3 KB');
 
 	my $r = http_req('POST', '/small/editor-callback/', headers => [ $auth ],
@@ -336,11 +253,11 @@ sub read_response {
 
 {
 	my $uri = '/limited/editor-callback/';
-	my ($body, $auth) = callback(save_fields(8));
+	my ($body, $auth) = signed_callback($SECRET, save_fields(8));
 	my $r = http_req('POST', $uri, headers => [ $auth ], body => $body);
 	is(status_of($r), 200, 'limit 4k: 3 KB callback passes');
 
-	my ($big) = callback(save_fields(20));
+	my ($big) = signed_callback($SECRET, save_fields(20));
 	cmp_ok(length $big, '>', 4096, 'a callback over 4 KB');
 
 	$r = http_req('POST', $uri, body => $big);
@@ -440,7 +357,7 @@ sub read_response {
 {
 	my $s = connect_nginx();
 	my $buf = '';
-	my ($bad_cb) = callback(save_fields(2));
+	my ($bad_cb) = signed_callback($SECRET, save_fields(2));
 	$bad_cb =~ s/"status":2/"status":6/;
 	(my $no_token = $CB_BODY) =~ s/"token":"[^"]*",//;
 

@@ -9,44 +9,20 @@
 
 ###############################################################################
 
-use warnings;
-use strict;
-
-use Test::More;
-
 BEGIN { use FindBin; chdir($FindBin::Bin); }
 
-use Test::Nginx;
-use Test::Nginx::OnlyofficeJWT;
+use Test::Nginx::OnlyofficeJWT;    # also strict, warnings, Test::More, Test::Nginx
 use Test::Nginx::EchoBackend;
 
 use JSON::PP;
 
 ###############################################################################
 
-select STDERR; $| = 1;
-select STDOUT; $| = 1;
-
 my $SECRET = 'cb-0123456789abcdef0123456789abcdef-secret';
 my $OTHER = 'xx-0123456789abcdef0123456789abcdef-other';
 
 my $t = Test::Nginx->new()->has(qw/http proxy/)->plan(72)
-	->write_file_expand('nginx.conf', <<"EOF");
-
-%%TEST_GLOBALS%%
-
-daemon off;
-
-events {
-}
-
-http {
-    %%TEST_GLOBALS_HTTP%%
-
-    server {
-        listen       127.0.0.1:8080;
-        server_name  localhost;
-
+	->write_file_expand('nginx.conf', http_conf(server_conf(8080, <<"EOF")));
         onlyoffice_jwt_secret $SECRET;
         add_header X-Err \$onlyoffice_jwt_error always;
 
@@ -80,14 +56,9 @@ http {
             onlyoffice_jwt download;
             proxy_pass http://127.0.0.1:8081;
         }
-    }
-}
-
 EOF
 
-$t->run_daemon(\&echo_backend, port(8081));
-$t->run();
-$t->waitforsocket('127.0.0.1:' . port(8081)) or die "Can't start echo backend";
+run_with_echo_backend($t);
 
 ###############################################################################
 
@@ -97,18 +68,6 @@ my $KEY = 'a1b2c3d4e5f6a7b8c9d0';
 my $DS = 'https://office.example.com';
 my $USER = 'alice@example.com';
 my $CB = '/onlyoffice/editor-callback/';
-
-my $enc = JSON::PP->new->canonical(1)->allow_nonref(1);
-
-# an object with its members in the given order
-sub ojson {
-	my @pairs = @_;
-	my @m;
-	while (my ($k, $v) = splice(@pairs, 0, 2)) {
-		push @m, $enc->encode($k) . ':' . $enc->encode($v);
-	}
-	return '{' . join(',', @m) . '}';
-}
 
 sub history {
 	return {
@@ -157,47 +116,6 @@ sub fields {
 	];
 }
 
-# the posted body: the fields and the body token, before filetype as the DS puts it
-sub body_json {
-	my ($fields, $token) = @_;
-	my @f = @$fields;
-	return ojson(@f) unless defined $token;
-
-	my @out;
-	my $done = 0;
-	while (my ($k, $v) = splice(@f, 0, 2)) {
-		if ($k eq 'filetype' && !$done) {
-			push @out, token => $token;
-			$done = 1;
-		}
-		push @out, $k => $v;
-	}
-	push @out, token => $token unless $done;
-	return ojson(@out);
-}
-
-sub without {
-	my ($fields, @drop) = @_;
-	my %drop = map { $_ => 1 } @drop;
-	my @f = @$fields;
-	my @out;
-	while (my ($k, $v) = splice(@f, 0, 2)) {
-		push @out, $k => $v unless $drop{$k};
-	}
-	return \@out;
-}
-
-sub with {
-	my ($fields, %set) = @_;
-	my @f = @$fields;
-	my @out;
-	while (my ($k, $v) = splice(@f, 0, 2)) {
-		push @out, $k => (exists $set{$k} ? delete $set{$k} : $v);
-	}
-	push @out, %set;
-	return \@out;
-}
-
 sub body_token {
 	my ($fields, %opts) = @_;
 	my $secret = delete $opts{secret} // $SECRET;
@@ -218,19 +136,12 @@ sub post {
 		body => $body);
 }
 
-# a callback carrying both tokens, as the Document Server posts it
-sub genuine {
-	my ($fields) = @_;
-	my $body = body_json($fields, body_token($fields));
-	return ($body, 'Authorization: Bearer ' . header_token($fields));
-}
-
 ###############################################################################
 
 # genuine callbacks, both tokens
 
 for my $status (1, 2, 4, 6) {
-	my ($body, $auth) = genuine(fields($status));
+	my ($body, $auth) = signed_callback($SECRET, fields($status));
 	my $r = post($CB, $body, $auth);
 	is(status_of($r), 200, "status $status callback accepted");
 	like($r, echo_of($body), "status $status callback: backend got the identical body");
@@ -241,12 +152,12 @@ for my $status (1, 2, 4, 6) {
 my $f2 = fields(2);
 
 {
-	my $body = body_json($f2);
+	my $body = ds_posted_body($f2);
 	my $r = post($CB, $body, 'Authorization: Bearer ' . header_token($f2));
 	is(status_of($r), 200, 'header token only');
 	like($r, echo_of($body), 'header token only: identical body');
 
-	$body = body_json($f2, body_token($f2));
+	$body = ds_posted_body($f2, body_token($f2));
 	$r = post($CB, $body);
 	is(status_of($r), 200, 'body token only');
 	like($r, echo_of($body), 'body token only: identical body');
@@ -256,20 +167,20 @@ my $f2 = fields(2);
 # and have history {}; only the body token keeps both
 
 {
-	my $trimmed = with(without($f2, 'changesurl'), history => {});
-	my $body = body_json($trimmed, body_token($f2));
+	my $trimmed = ds_with(ds_without($f2, 'changesurl'), history => {});
+	my $body = ds_posted_body($trimmed, body_token($f2));
 	my $r = post($CB, $body, 'Authorization: Bearer ' . header_token($trimmed));
 	is(status_of($r), 200, 'size trim: trimmed header token and body, full body token');
 	like($r, echo_of($body), 'size trim: identical body');
 
 	# the body keeps the full history, the header payload has history {}
-	my $full_history = without($f2, 'changesurl');
-	$body = body_json($full_history, body_token($f2));
+	my $full_history = ds_without($f2, 'changesurl');
+	$body = ds_posted_body($full_history, body_token($f2));
 	$r = post($CB, $body, 'Authorization: Bearer ' . header_token($trimmed));
 	is(status_of($r), 200, 'size trim: full body history, header history {}');
 
 	# the trimmed header token alone with the trimmed body
-	$body = body_json($trimmed);
+	$body = ds_posted_body($trimmed);
 	$r = post($CB, $body, 'Authorization: Bearer ' . header_token($trimmed));
 	is(status_of($r), 200, 'size trim: trimmed header token only');
 }
@@ -297,7 +208,7 @@ for my $case (
 	[ 'extra member', userdata => 'x' ],
 ) {
 	my ($name, %set) = @$case;
-	my $body = body_json(with($f2, %set), body_token($f2));
+	my $body = ds_posted_body(ds_with($f2, %set), body_token($f2));
 	my $r = post($CB, $body, 'Authorization: Bearer ' . header_token($f2));
 	is(status_of($r), 403, "body $name differs from the tokens: 403");
 	is(header_of($r, 'X-Err'), 'body_mismatch', "body $name differs: body_mismatch");
@@ -306,12 +217,12 @@ for my $case (
 {
 	# a forged body with a header token replayed from a genuine status 4 callback
 	my $f4 = fields(4);
-	my $body = body_json(with($f4, status => 2, url => 'http://attacker.example/x'));
+	my $body = ds_posted_body(ds_with($f4, status => 2, url => 'http://attacker.example/x'));
 	my $r = post($CB, $body, 'Authorization: Bearer ' . header_token($f4));
 	is(status_of($r), 403, 'header token replayed with a forged body: 403');
 
 	# a good body token, but a header token of another callback
-	$body = body_json($f2, body_token($f2));
+	$body = ds_posted_body($f2, body_token($f2));
 	$r = post($CB, $body, 'Authorization: Bearer ' . header_token($f4));
 	is(status_of($r), 403, 'good body token, header token of another callback: 403');
 }
@@ -319,8 +230,8 @@ for my $case (
 # tokens without key or status
 
 for my $drop (qw/ key status /) {
-	my $f = without(fields(4), $drop);
-	my ($body, $auth) = genuine($f);
+	my $f = ds_without(fields(4), $drop);
+	my ($body, $auth) = signed_callback($SECRET, $f);
 	my $r = post($CB, $body, $auth);
 	is(status_of($r), 403, "token without $drop: 403");
 	is(header_of($r, 'X-Err'), 'claims', "token without $drop: claims");
@@ -333,7 +244,7 @@ for my $drop (qw/ key status /) {
 	my $now = time();
 
 	my %old = (iat => $now - 420, exp => $now - 120);
-	my $body = body_json($f4, jwt($SECRET, { @$f4, %old }));
+	my $body = ds_posted_body($f4, jwt($SECRET, { @$f4, %old }));
 	my $r = post($CB, $body,
 		'Authorization: Bearer ' . jwt($SECRET, { payload => { @$f4 }, %old }));
 	is(status_of($r), 401, 'expired beyond the leeway: 401');
@@ -343,13 +254,13 @@ for my $drop (qw/ key status /) {
 	is(header_of($r, 'X-Err'), 'expired', 'expired: X-Err');
 
 	my %recent = (iat => $now - 330, exp => $now - 30);
-	$body = body_json($f4, jwt($SECRET, { @$f4, %recent }));
+	$body = ds_posted_body($f4, jwt($SECRET, { @$f4, %recent }));
 	$r = post($CB, $body,
 		'Authorization: Bearer ' . jwt($SECRET, { payload => { @$f4 }, %recent }));
 	is(status_of($r), 200, 'expired within the leeway: 200');
 
 	# no exp (iat only)
-	$body = body_json($f4, jwt($SECRET, { @$f4, iat => $now }));
+	$body = ds_posted_body($f4, jwt($SECRET, { @$f4, iat => $now }));
 	$r = post($CB, $body,
 		'Authorization: Bearer ' . jwt($SECRET, { payload => { @$f4 }, iat => $now }));
 	is(status_of($r), 401, 'no exp: 401');
@@ -364,14 +275,14 @@ for my $drop (qw/ key status /) {
 # forged callbacks
 
 {
-	my $body = body_json(with($f2, url => 'http://attacker.example/x.docx'));
+	my $body = ds_posted_body(ds_with($f2, url => 'http://attacker.example/x.docx'));
 	my $r = post($CB, $body);
 	is(status_of($r), 401, 'no token: 401');
 	is(header_of($r, 'WWW-Authenticate'), 'Bearer realm="onlyoffice"',
 		'no token: challenge without error');
 	is(header_of($r, 'X-Err'), 'missing', 'no token: X-Err missing');
 
-	$body = body_json($f2, body_token($f2, secret => $OTHER));
+	$body = ds_posted_body($f2, body_token($f2, secret => $OTHER));
 	$r = post($CB, $body, 'Authorization: Bearer ' . header_token($f2, secret => $OTHER));
 	is(status_of($r), 401, 'signed with another secret: 401');
 	like(header_of($r, 'WWW-Authenticate') // '', qr/error="invalid_token"/,
@@ -379,12 +290,12 @@ for my $drop (qw/ key status /) {
 	is(header_of($r, 'X-Err'), 'signature', 'another secret: X-Err signature');
 
 	# only the header is forged: a request carrying any bad token is refused
-	$body = body_json($f2, body_token($f2));
+	$body = ds_posted_body($f2, body_token($f2));
 	$r = post($CB, $body, 'Authorization: Bearer ' . header_token($f2, secret => $OTHER));
 	is(status_of($r), 401, 'good body token, header token with another secret: 401');
 
 	# HS512 is not among the default algorithms
-	$body = body_json($f2, body_token($f2, alg => 'HS512'));
+	$body = ds_posted_body($f2, body_token($f2, alg => 'HS512'));
 	$r = post($CB, $body);
 	is(status_of($r), 401, 'HS512 body token with default algorithms: 401');
 
@@ -398,11 +309,11 @@ for my $drop (qw/ key status /) {
 	$r = post($CB, '', $auth);
 	is(status_of($r), 403, 'empty body with a valid header token: 403');
 
-	$r = post($CB, '[' . body_json($f2) . ']', $auth);
+	$r = post($CB, '[' . ds_posted_body($f2) . ']', $auth);
 	is(status_of($r), 403, 'JSON array body with a valid header token: 403');
 
 	# the integrator reads no query token
-	$r = post($CB . '?token=' . body_token($f2), body_json($f2));
+	$r = post($CB . '?token=' . body_token($f2), ds_posted_body($f2));
 	is(status_of($r), 401, 'a token in the query is not read: 401');
 }
 
@@ -420,16 +331,16 @@ for my $drop (qw/ key status /) {
 
 {
 	my $uri = '/jwthdr/editor-callback/';
-	my $body = body_json($f2);
+	my $body = ds_posted_body($f2);
 	my $r = post($uri, $body, 'AuthorizationJwt: Bearer ' . header_token($f2));
 	is(status_of($r), 200, 'AuthorizationJwt header token');
 	like($r, echo_of($body), 'AuthorizationJwt: identical body');
 
-	$body = body_json($f2, body_token($f2));
+	$body = ds_posted_body($f2, body_token($f2));
 	$r = post($uri, $body, 'AuthorizationJwt: Bearer ' . header_token($f2));
 	is(status_of($r), 200, 'AuthorizationJwt header and body tokens');
 
-	$body = body_json($f2);
+	$body = ds_posted_body($f2);
 	$r = post($uri, $body, 'Authorization: Bearer ' . header_token($f2));
 	is(status_of($r), 401, 'token in Authorization where AuthorizationJwt is read: 401');
 

@@ -9,20 +9,11 @@
 
 ###############################################################################
 
-use warnings;
-use strict;
-
-use Test::More;
-
 BEGIN { use FindBin; chdir($FindBin::Bin); }
 
-use Test::Nginx;
-use Test::Nginx::OnlyofficeJWT;
+use Test::Nginx::OnlyofficeJWT;    # also strict, warnings, Test::More, Test::Nginx
 
 ###############################################################################
-
-select STDERR; $| = 1;
-select STDOUT; $| = 1;
 
 my $S = 'conf-test-secret-0123456789abcdefghij';        # 37 bytes
 my $S_NEW = 'conf-test-new-secret-0123456789abcdefgh';  # 39 bytes
@@ -155,14 +146,14 @@ for my $case (@bad) {
 	my ($name, %c) = @$case;
 
 	$t->write_file_expand('nginx.conf', conf(%c));
-	my $line = line_of('# HERE');
+	my $line = line_of($t, '# HERE');
 	my $off = log_size();
 
 	my $died = !eval { $t->run(); 1 };
 	ok($died, "$name: nginx does not start");
 	$t->stop() unless $died;
 
-	my $log = log_from($off);
+	my $log = log_from($t, $off);
 	my $where = $c{where} // 'suffix';
 
 	if ($where eq 'none') {
@@ -195,13 +186,13 @@ onlyoffice_jwt_secret_file %%TESTDIR%%/short.secret; # FILE
 EOF
 
 {
-	my $line = line_of('# HERE');
-	my $fline = line_of('# FILE');
+	my $line = line_of($t, '# HERE');
+	my $fline = line_of($t, '# FILE');
 	my $off = log_size();
 
 	ok(eval { $t->run(); 1 }, 'short secret: nginx starts') or diag($@);
 
-	my $log = log_from($off);
+	my $log = log_from($t, $off);
 	like($log, qr/\[warn\] [^\n]*"onlyoffice_jwt_secret" is shorter than 32 bytes[^\n]* in \Q$d\E\/+nginx\.conf:$line\n/m,
 		'short secret: [warn] names nginx.conf:line');
 	like($log, qr/\[warn\] [^\n]*short\.secret" is shorter than 32 bytes[^\n]* in \Q$d\E\/+nginx\.conf:$fline\n/m,
@@ -240,7 +231,7 @@ EOF
 {
 	my $off = log_size();
 	ok(eval { $t->run(); 1 }, 'several secrets: nginx starts') or diag($@);
-	unlike(log_from($off), qr/\[(?:warn|emerg)\]/, 'several secrets: no warning');
+	unlike(log_from($t, $off), qr/\[(?:warn|emerg)\]/, 'several secrets: no warning');
 
 	for my $i (0 .. 4) {
 		is(status_of(get('/', jwt($sec[$i], { sub => "s$i" }))), 200,
@@ -268,7 +259,7 @@ onlyoffice_jwt_secret_file %%TESTDIR%%/reload.secret; # HERE
 EOF
 
 {
-	my $line = line_of('# HERE');
+	my $line = line_of($t, '# HERE');
 	my $old = jwt($S, { sub => 'old' });
 	my $new = jwt($S_NEW, { sub => 'new' });
 
@@ -276,12 +267,12 @@ EOF
 	is(status_of(get('/', $old)), 200, 'reload: token before');
 	is(status_of(get('/', $new)), 401, 'reload: new token before');
 
-	my $master = pid();
+	my $master = pid($t);
 
 	unlink("$d/reload.secret");
 	my $off = log_size();
-	$t->reload();
-	my $log = log_from($off);
+	reload_and_wait($t);
+	my $log = log_from($t, $off);
 
 	like($log, qr/\[emerg\] [^\n]*cannot read secret file "[^"]*reload\.secret"[^\n]* in \Q$d\E\/+nginx\.conf:$line\n/m,
 		'reload with missing secret file: [emerg]');
@@ -294,8 +285,8 @@ EOF
 
 	$t->write_file('reload.secret', "# nothing here yet\n\n");
 	$off = log_size();
-	$t->reload();
-	$log = log_from($off);
+	reload_and_wait($t);
+	$log = log_from($t, $off);
 
 	like($log, qr/\[emerg\] [^\n]*no secret in "[^"]*reload\.secret"[^\n]* in \Q$d\E\/+nginx\.conf:$line\n/m,
 		'reload with empty secret file: [emerg]');
@@ -304,13 +295,13 @@ EOF
 
 	$t->write_file('reload.secret', "# rotated\n$S_NEW\n");
 	$off = log_size();
-	$t->reload();
-	$log = log_from($off);
+	reload_and_wait($t);
+	$log = log_from($t, $off);
 
 	unlike($log, qr/\[emerg\]/, 'reload with new secret: no [emerg]');
 	is(status_of(get('/', $old)), 401, 'reload with new secret: old token refused');
 	is(status_of(get('/', $new)), 200, 'reload with new secret: new token accepted');
-	is(pid(), $master, 'reload: same master');
+	is(pid($t), $master, 'reload: same master');
 
 	$t->stop();
 }
@@ -378,7 +369,7 @@ $t->write_file_expand('nginx.conf', conf(
 	my $off = log_size();
 	ok(eval { $t->run(); 1 }, 'off without secret: nginx starts')
 		or diag($@);
-	unlike(log_from($off), qr/\[(?:warn|emerg)\]/, 'off without secret: no warning');
+	unlike(log_from($t, $off), qr/\[(?:warn|emerg)\]/, 'off without secret: no warning');
 	is(status_of(get('/', undef)), 200, 'off without secret: passes');
 	$t->stop();
 }
@@ -393,50 +384,29 @@ sub conf {
 	my $loc = $c{loc} // '';
 	my $backend = $c{backend} // '';
 
-	return <<"EOF";
-
-%%TEST_GLOBALS%%
-
-daemon off;
-
-events {
-}
-
-http {
-    %%TEST_GLOBALS_HTTP%%
-
-$http
-
-    server {
-        listen       127.0.0.1:8080;
-        server_name  localhost;
-
+	return http_conf("$http\n", server_conf(8080, <<"EOF"), server_conf(8081, <<"EOF"));
 $server
 
         location / {
 $loc
             proxy_pass http://127.0.0.1:8081;
         }
-    }
-
-    server {
-        listen       127.0.0.1:8081;
-        server_name  localhost;
-
+EOF
 $backend
 
         location / {
             return 200 "backend\\n";
         }
-    }
-}
-
 EOF
 }
 
+# The helpers take $t: a named sub that used the file's $t would keep it alive until global
+# destruction, and nginx-tests' Test::Nginx runs its final tests ("no alerts") only when
+# $t is destroyed, which must be before the test's end.
+
 # the line number of the first line of nginx.conf containing $mark
 sub line_of {
-	my ($mark) = @_;
+	my ($t, $mark) = @_;
 	my $n = 0;
 	for my $l (split /\n/, $t->read_file('nginx.conf'), -1) {
 		$n++;
@@ -450,12 +420,13 @@ sub log_size {
 }
 
 sub log_from {
-	my ($off) = @_;
+	my ($t, $off) = @_;
 	my $log = eval { $t->read_file('error.log') } // '';
 	return substr($log, $off);
 }
 
 sub pid {
+	my ($t) = @_;
 	return eval { $t->read_file('nginx.pid') } =~ s/\s+//gr;
 }
 

@@ -7,15 +7,9 @@
 
 ###############################################################################
 
-use warnings;
-use strict;
-
-use Test::More;
-
 BEGIN { use FindBin; chdir($FindBin::Bin); }
 
-use Test::Nginx;
-use Test::Nginx::OnlyofficeJWT;
+use Test::Nginx::OnlyofficeJWT;    # also strict, warnings, Test::More, Test::Nginx
 use Test::Nginx::EchoBackend;
 
 use IO::Select;
@@ -23,29 +17,11 @@ use JSON::PP;
 
 ###############################################################################
 
-select STDERR; $| = 1;
-select STDOUT; $| = 1;
-
 my $SECRET = 'ds-0123456789abcdef0123456789abcdef-secret';
 my $OTHER = 'xx-0123456789abcdef0123456789abcdef-other';
 
 my $t = Test::Nginx->new()->has(qw/http proxy/)->plan(128)
-	->write_file_expand('nginx.conf', <<"EOF");
-
-%%TEST_GLOBALS%%
-
-daemon off;
-
-events {
-}
-
-http {
-    %%TEST_GLOBALS_HTTP%%
-
-    server {
-        listen       127.0.0.1:8080;
-        server_name  localhost;
-
+	->write_file_expand('nginx.conf', http_conf(server_conf(8080, <<"EOF")));
         onlyoffice_jwt_secret $SECRET;
         add_header X-Err \$onlyoffice_jwt_error always;
         client_max_body_size 10m;
@@ -54,22 +30,15 @@ http {
             onlyoffice_jwt documentserver;
             proxy_pass http://127.0.0.1:8081;
         }
-    }
-}
-
 EOF
 
-$t->run_daemon(\&echo_backend, port(8081));
-$t->run();
-$t->waitforsocket('127.0.0.1:' . port(8081)) or die "Can't start echo backend";
+run_with_echo_backend($t);
 
 ###############################################################################
 
 my $KEY = '0f1e2d3c4b5a69788796';
 my $SEAFILE = 'https://seafile.example.com';
 my $FILE_URL = "$SEAFILE/seafhttp/files/3f2a9c1e-7d4b-4e8a-9b1c-2d3e4f5a6b7c/report.docx";
-
-my $enc = JSON::PP->new->canonical(1)->allow_nonref(1);
 
 # what each service's requests carry (seahub's and the documentation's shapes)
 my %CLAIMS = (
@@ -85,7 +54,7 @@ sub body_of_claims {
 	my ($claims, $token) = @_;
 	my %b = %$claims;
 	$b{token} = $token if defined $token;
-	return $enc->encode(\%b);
+	return json(\%b);
 }
 
 # a request as seahub sends it: flat body token, no exp
@@ -286,7 +255,7 @@ for my $s ([ '/command', 'command' ], [ '/converter', 'convert' ],
 
 {
 	my $claims = $CLAIMS{command};
-	my $plain = $enc->encode($claims);
+	my $plain = json($claims);
 
 	my $r = post('/coauthoring/CommandService.ashx', signed_body('command'));
 	is(status_of($r), 200, 'command: body token');

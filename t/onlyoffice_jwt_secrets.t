@@ -16,20 +16,11 @@
 
 ###############################################################################
 
-use warnings;
-use strict;
-
-use Test::More;
-
 BEGIN { use FindBin; chdir($FindBin::Bin); }
 
-use Test::Nginx;
-use Test::Nginx::OnlyofficeJWT;
+use Test::Nginx::OnlyofficeJWT;    # also strict, warnings, Test::More, Test::Nginx
 
 ###############################################################################
-
-select STDERR; $| = 1;
-select STDOUT; $| = 1;
 
 my $SECRET = 'Zq8sEcReT-inline-4f9a1c7e2b6d0831-Zq8';
 my $FILE_A = 'Zq8sEcReT-file-a-7d2e9b4c1a6f5038-Zq8';
@@ -37,27 +28,11 @@ my $FILE_B = 'Zq8sEcReT-file-b-0c5a8e3f7b1d6924-Zq8';
 my $OTHER = 'Zq8oThEr-not-configured-91e4c0b7a2-Zq8';
 my @SECRETS = ($SECRET, $FILE_A, $FILE_B);
 
-my $conf = <<"EOF";
-
-%%TEST_GLOBALS%%
-
-error_log %%TESTDIR%%/debug.log debug;
-
-daemon off;
-
-events {
-}
-
-http {
-    %%TEST_GLOBALS_HTTP%%
-
+my $conf = http_conf({ main => 'error_log %%TESTDIR%%/debug.log debug;' }, <<"EOF",
     # no request line (nginx would log "?token=..." arguments in it)
     log_format noline '\$remote_addr \$status \$onlyoffice_jwt_error';
-
-    server {
-        listen       127.0.0.1:8080;
-        server_name  localhost;
-
+EOF
+	server_conf(8080, <<"EOF"),
         access_log %%TESTDIR%%/jwt_access.log noline;
         error_log %%TESTDIR%%/server_debug.log debug;
 
@@ -96,20 +71,13 @@ http {
             onlyoffice_jwt documentserver;
             proxy_pass http://127.0.0.1:8081;
         }
-    }
-
-    server {
-        listen       127.0.0.1:8081;
-        server_name  localhost;
-
+EOF
+	server_conf(8081, <<'EOF'));
         access_log %%TESTDIR%%/jwt_access.log noline;
 
         location / {
             return 200 "backend";
         }
-    }
-}
-
 EOF
 
 my $t = Test::Nginx->new()->has(qw/http proxy/)->plan(14)
@@ -231,7 +199,7 @@ is("@statuses", '200 401 403 200 401 400 200 400 200 403 413 200 200 403',
 # rotation: the file now holds B only, reloaded
 
 $t->write_file('secrets', "$FILE_B\n");
-$t->reload();
+reload_and_wait($t);
 
 @statuses = (bearer_req('/file', $file_a), bearer_req('/file', $file_b));
 is("@statuses", '401 200', 'rotated secret file: verdicts');

@@ -6,21 +6,12 @@
 
 ###############################################################################
 
-use warnings;
-use strict;
-
-use Test::More;
-
 BEGIN { use FindBin; chdir($FindBin::Bin); }
 
-use Test::Nginx;
-use Test::Nginx::OnlyofficeJWT;
+use Test::Nginx::OnlyofficeJWT;    # also strict, warnings, Test::More, Test::Nginx
 use Test::Nginx::EchoBackend;
 
 ###############################################################################
-
-select STDERR; $| = 1;
-select STDOUT; $| = 1;
 
 my $SECRET = 'shipped-0123456789abcdef0123456789abcdef';
 
@@ -44,29 +35,10 @@ my $ds = shipped('documentserver.conf', 8080, 8081);
 my $seafile = shipped('seafile.conf', 8082, 8081);
 
 my $t = Test::Nginx->new()->has(qw/http proxy map/)->plan(14)
-	->write_file_expand('nginx.conf', <<"EOF");
-
-%%TEST_GLOBALS%%
-
-daemon off;
-
-events {
-}
-
-http {
-    %%TEST_GLOBALS_HTTP%%
-
-$ds
-
-$seafile
-}
-
-EOF
+	->write_file_expand('nginx.conf', http_conf($ds, $seafile));
 
 $t->write_file('onlyoffice.secret', "# the shared secret\n$SECRET\n");
-$t->run_daemon(\&echo_backend, port(8081));
-$t->run();
-$t->waitforsocket('127.0.0.1:' . port(8081)) or die "no echo backend";
+run_with_echo_backend($t);
 
 ###############################################################################
 

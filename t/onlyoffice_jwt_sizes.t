@@ -11,15 +11,9 @@
 
 ###############################################################################
 
-use warnings;
-use strict;
-
-use Test::More;
-
 BEGIN { use FindBin; chdir($FindBin::Bin); }
 
-use Test::Nginx;
-use Test::Nginx::OnlyofficeJWT;
+use Test::Nginx::OnlyofficeJWT;    # also strict, warnings, Test::More, Test::Nginx
 use Test::Nginx::EchoBackend;
 
 use Digest::MD5 qw/ md5_hex /;
@@ -29,29 +23,11 @@ use POSIX qw/ strftime /;
 
 ###############################################################################
 
-select STDERR; $| = 1;
-select STDOUT; $| = 1;
-
 my $SECRET = 'sizes-0123456789abcdef0123456789abcdef-secret';
 my $OTHER = 'xx-0123456789abcdef0123456789abcdef-other';
 
 my $t = Test::Nginx->new()->has(qw/http proxy/)->plan(143)
-	->write_file_expand('nginx.conf', <<"EOF");
-
-%%TEST_GLOBALS%%
-
-daemon off;
-
-events {
-}
-
-http {
-    %%TEST_GLOBALS_HTTP%%
-
-    server {
-        listen       127.0.0.1:8080;
-        server_name  localhost;
-
+	->write_file_expand('nginx.conf', http_conf(server_conf(8080, <<"EOF")));
         large_client_header_buffers 4 64k;
 
         onlyoffice_jwt_secret $SECRET;
@@ -87,14 +63,9 @@ http {
             onlyoffice_jwt bearer;
             proxy_pass http://127.0.0.1:8081;
         }
-    }
-}
-
 EOF
 
-$t->run_daemon(\&echo_backend, port(8081));
-$t->run();
-$t->waitforsocket('127.0.0.1:' . port(8081)) or die "Can't start echo backend";
+run_with_echo_backend($t);
 
 ###############################################################################
 

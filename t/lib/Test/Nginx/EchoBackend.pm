@@ -5,9 +5,7 @@ package Test::Nginx::EchoBackend;
 # check that the upstream got the very bytes the client sent.
 #
 #     use Test::Nginx::EchoBackend;
-#     $t->run_daemon(\&echo_backend, port(8081));
-#     $t->run();
-#     $t->waitforsocket('127.0.0.1:' . port(8081)) or die "no echo backend";
+#     run_with_echo_backend($t);    # the backend on port(8081), then nginx
 #     like(http_req('POST', '/x', body => $b), echo_of($b), 'identical body');
 #
 # The reply body is one line per fact:
@@ -27,7 +25,22 @@ use Digest::MD5 qw/ md5_hex /;
 use IO::Select;
 use IO::Socket::INET;
 
-our @EXPORT = qw/ echo_backend echo_line echo_of /;
+use Test::Nginx qw/ port /;
+
+our @EXPORT = qw/ echo_backend echo_line echo_of run_with_echo_backend /;
+
+# run_with_echo_backend($t, $port): starts the backend on port($port) (8081 unless
+# given), then nginx ($t->run()), and waits until the backend accepts connections.
+sub run_with_echo_backend {
+	my ($t, $port) = @_;
+	$port //= 8081;
+
+	$t->run_daemon(\&echo_backend, port($port));
+	$t->run();
+	$t->waitforsocket('127.0.0.1:' . port($port)) or die "Can't start echo backend\n";
+
+	return $t;
+}
 
 # echo_line($body): the "len=N md5=HEX" line the backend answers for $body.
 sub echo_line {

@@ -1,22 +1,156 @@
 package Test::Nginx::OnlyofficeJWT;
 
-# Helpers for the ngx-onlyoffice-jwt tests: tokens signed the way the ONLYOFFICE Document
-# Server and seahub sign them, tokens broken on purpose, and raw requests with bodies.
-# Core Perl only (Digest::SHA, MIME::Base64, JSON::PP).
+# Helpers for the ngx-onlyoffice-jwt tests: the preamble and the nginx.conf skeleton every
+# test shares, tokens signed the way the ONLYOFFICE Document Server and seahub sign them,
+# tokens broken on purpose, raw requests with bodies, and a reload that waits until it is
+# through. Core Perl only (Digest::SHA, MIME::Base64, JSON::PP). Uses only the part of the
+# Test::Nginx API that both t/lib/Test/Nginx.pm and nginx-tests' lib/Test/Nginx.pm have.
+#
+#     BEGIN { use FindBin; chdir($FindBin::Bin); }
+#
+#     use Test::Nginx::OnlyofficeJWT;
+#
+# "use Test::Nginx::OnlyofficeJWT" stands for the preamble of an nginx-tests file:
+# "use warnings; use strict;", "use Test::More;", "use Test::Nginx;" (its default exports:
+# http, http_get, port, ...), and unbuffered STDOUT and STDERR; then it exports the helpers
+# below.
 
 use warnings;
 use strict;
 
-use Exporter qw/ import /;
+use Exporter ();
 use Digest::SHA qw/ hmac_sha256 hmac_sha384 hmac_sha512 /;
+use IO::Select;
 use JSON::PP;
 use MIME::Base64 qw/ encode_base64 /;
+use Time::HiRes ();
 
+use Test::More ();
 use Test::Nginx qw/ http /;
 
-our @EXPORT = qw/ b64url jwt jwt_raw json canonical_json http_req status_of
+our @ISA = qw/ Exporter /;
+
+our @EXPORT = qw/ http_conf server_conf reload_and_wait read_response
+	b64url jwt jwt_raw json canonical_json http_req status_of
 	header_of body_of ds_obj ds_with ds_without ds_json ds_jwt ds_callback
-	ds_posted_body /;
+	ds_posted_body signed_callback /;
+
+sub import {
+	my $caller = caller;
+
+	strict->import();
+	warnings->import();
+
+	eval "package $caller; use Test::More; use Test::Nginx; 1" or die $@;
+
+	select STDERR; $| = 1;
+	select STDOUT; $| = 1;
+
+	__PACKAGE__->export_to_level(1, @_);
+}
+
+###############################################################################
+
+# http_conf(@parts): an nginx.conf for write_file_expand(): %%TEST_GLOBALS%%,
+# "daemon off;", an empty events{}, and http{} with %%TEST_GLOBALS_HTTP%% and the parts
+# (http-level text: servers, maps, ...). A first part { main => TEXT } adds TEXT to the
+# main context.
+sub http_conf {
+	my $opts = ref $_[0] eq 'HASH' ? shift : {};
+	my $main = defined $opts->{main} ? "\n$opts->{main}\n" : '';
+	my $http = join "\n", @_;
+	$http .= "\n" unless $http =~ /\n\z/;
+
+	return <<"EOF";
+
+%%TEST_GLOBALS%%
+$main
+daemon off;
+
+events {
+}
+
+http {
+    %%TEST_GLOBALS_HTTP%%
+
+$http}
+
+EOF
+}
+
+# server_conf($port, $text): a server{} listening on 127.0.0.1:$port (a port number of
+# port(), which write_file_expand() maps), server_name localhost, with $text inside.
+sub server_conf {
+	my ($port, $text) = @_;
+
+	return <<"EOF";
+    server {
+        listen       127.0.0.1:$port;
+        server_name  localhost;
+
+$text    }
+EOF
+}
+
+# reload_and_wait($t): $t->reload(), then waits (10 s at most) until the reload is
+# through, the way nginx-tests' reload tests do, since its reload() returns as soon as
+# it has sent SIGHUP: until the master logs that an old worker "exited with code" (the
+# new workers serve), or logs an [emerg] (the reload failed; the old workers serve on).
+# Returns 1 after a reload, 0 after a failed one, undef if neither came.
+sub reload_and_wait {
+	my ($t) = @_;
+
+	my $off = (-s $t->testdir() . '/error.log') // 0;
+
+	$t->reload();
+
+	for (1 .. 100) {
+		my $log = substr($t->read_file('error.log'), $off);
+		return 0 if $log =~ /\[emerg\]/;
+		return 1 if $log =~ /exited with code/;
+		Time::HiRes::sleep(0.1);
+	}
+
+	return undef;
+}
+
+# read_response($s, \$buf): one response (by Content-Length or chunked, or up to the end
+# of the head when it has neither) from a keepalive connection, taken off the front of
+# $buf (what was read past it stays there for the next call); undef on EOF, or when none
+# came in 5 s.
+sub read_response {
+	my ($s, $buf) = @_;
+	my $own = '';
+	$buf //= \$own;
+
+	return undef unless $s;
+
+	my $sel = IO::Select->new($s);
+	my $deadline = Time::HiRes::time() + 5;
+	while (1) {
+		if ($$buf =~ /^(.*?\x0d\x0a\x0d\x0a)/s) {
+			my $hlen = length $1;
+			my $head = $1;
+			if ($head =~ /^Content-Length:\s*(\d+)/mi) {
+				if (length($$buf) >= $hlen + $1) {
+					return substr($$buf, 0, $hlen + $1, '');
+				}
+			} elsif ($head =~ /^Transfer-Encoding:\s*chunked/mi) {
+				if ($$buf =~ /^.{$hlen}(?:[0-9a-fA-F]+\x0d\x0a.*?)*?0\x0d\x0a\x0d\x0a/s) {
+					return substr($$buf, 0, $+[0], '');
+				}
+			} else {
+				return substr($$buf, 0, $hlen, '');
+			}
+		}
+		my $left = $deadline - Time::HiRes::time();
+		return undef if $left <= 0 || !$sel->can_read($left);
+		my $n = $s->sysread($$buf, 65536, length $$buf);
+		return undef unless $n;
+	}
+}
+
+###############################################################################
 
 my $json = JSON::PP->new->canonical(1);
 
@@ -119,7 +253,7 @@ sub ds_with {
 	while (my ($k, $v) = splice(@p, 0, 2)) {
 		push @out, $k => (exists $set{$k} ? delete $set{$k} : $v);
 	}
-	my @rest = @_[2 .. $#_];
+	my @rest = @_[1 .. $#_];
 	while (my ($k, $v) = splice(@rest, 0, 2)) {
 		push @out, $k => $v if exists $set{$k};
 	}
@@ -145,9 +279,10 @@ sub ds_jwt {
 }
 
 # ds_posted_body($obj, $token): the posted text of a callback object with its body token,
-# which OutputSfcData puts before filetype (else last)
+# which OutputSfcData puts before filetype (else last); with no token (undef), the object
 sub ds_posted_body {
 	my ($obj, $token) = @_;
+	return ds_json(ds_obj(@$obj)) unless defined $token;
 	my @p = @$obj;
 	my @out;
 	my $done;
@@ -194,6 +329,19 @@ sub ds_callback {
 		trimmed => $trimmed ? 1 : 0,
 		posted => $obj,
 	};
+}
+
+# signed_callback($secret, $obj): a callback with both tokens, as seahub's tests sign
+# them: the body token over the object's members, the header token over
+# {"payload": members}, each as the canonical JSON of jwt() with iat = now and
+# exp = now + 300 (unlike ds_callback: neither the DS's member order nor its trim).
+# Returns (the posted body, ds_posted_body() with the body token; the header line
+# "Authorization: Bearer <header token>").
+sub signed_callback {
+	my ($secret, $obj) = @_;
+	my $claims = { @$obj };
+	return (ds_posted_body($obj, jwt($secret, $claims, ttl => 300)),
+		'Authorization: Bearer ' . jwt($secret, { payload => $claims }, ttl => 300));
 }
 
 sub status_of {
