@@ -4,9 +4,9 @@
 The seeds are the shapes of real traffic (protocol reference, section 3): the Document
 Server's save callbacks (status 1, 2, 4, 6, and the size-trimmed header token), its command
 and conversion requests, seahub's conversion request, a docbuilder script, a download, and
-a plain bearer token. Tokens are signed with the targets' own secrets so that the fuzzer
-starts behind the signature check. Run it again after changing a target's secrets or input
-format; stdlib only.
+a plain bearer token; for json_check, those texts and the edges of strict JSON. Tokens are
+signed with the targets' own secrets so that the fuzzer starts behind the signature check.
+Run it again after changing a target's secrets or input format; stdlib only.
 """
 
 import base64
@@ -127,6 +127,10 @@ def verify_seeds():
     write("verify", "bearer-hs512", jwt({"sub": "alice", "exp": FAR, "nbf": IAT}, s, "HS512"))
     write("verify", "bearer-kid", jwt({"sub": "alice"}, s,
                                       header='{"typ":"JWT","alg":"HS256","kid":"k1"}'))
+    # beyond the 16 KiB the verifier once refused: nothing is refused for its length
+    long_claims = dumps({"sub": "alice", "exp": FAR, "pad": "x" * 12500})
+    write("verify", "bearer-beyond-16k", jwt(long_claims, s))
+    write("verify", "claims-beyond-16k", long_claims)
     write("verify", "claims-times", '{"exp":1735733100.5,"nbf":-0,"iat":1e3,"sub":"\\u00e9"}')
     write("verify", "header-crit", '{"alg":"HS256","crit":["exp"]}')
     write("verify", "header-none", '{"alg":"none"}')
@@ -191,7 +195,62 @@ def callback_seeds():
           '{"key":"k","status":2.0,"n":[0,-0,1e2,18446744073709551615,-9223372036854775808]}')
 
 
+def json_check_seeds():
+    # callbacks, as callback_compare gets them
+    for name, fields in CALLBACKS.items():
+        write("json_check", f"callback-{name}", dumps(fields))
+    write("json_check", "callback-trimmed", dumps(TRIMMED))
+    write("json_check", "callback-unicode",
+          dumps({"key": KEY, "status": 2, "url": "https://ds/\u00e9\u2019.docx",
+                 "users": ["\u00e9l\u00e8ve@example.com"], "history": {"changes": []}}))
+    write("json_check", "callback-numbers",
+          '{"key":"k","status":2.0,"n":[0,-0,1e2,18446744073709551615,-9223372036854775808]}')
+    # body \n claims: a callback body next to its token's claims (same_value)
+    write("json_check", "callback-known-values",
+          '{"key":"k","status":2,"n":12,"h":{"a":[1,{"b":null}]},"s":"x"}\n'
+          '{"payload":{"key":"k","status":2,"n":123,"h":{"a":[1,{"b":null}]}},"s":"x","exp":9}')
+    shared = {
+        "key": "a1b2", "status": 2,
+        "url": "https://ds.example.com/cache/files/a1b2/output.docx?md5=x&expires=9",
+        "history": {"serverVersion": "8.2.0", "changes": [
+            {"created": "2025-01-01 11:00:10", "user": {"id": "u1", "name": "n 1"}}]},
+        "users": ["alice"], "actions": [{"type": 0, "userid": "alice"}],
+        "notmodified": False, "filetype": "docx",
+    }
+    body = dumps(dict(shared, token="e30.e30.sig"))
+    write("json_check", "callback-shared-payload",
+          body + "\n" + dumps({"payload": shared, "iat": 1735732900, "exp": 1735733200}))
+    write("json_check", "callback-shared-start",
+          body + "\n" + dumps(dict(shared, iat=1735732900, exp=1735733200)))
+    write("json_check", "callback-spaced-values",
+          '{"key":"k","status":2,"users":["a","b"],"history":{"a":1,"b":2}}\n'
+          '{"key":"\\u006b","status":2.0,"users":[ "a" , "b" ],"history":{"b":2,"a":1}}')
+    # token headers and claims, what check is asked for before a token verifies
+    write("json_check", "header-typ", '{"alg":"HS256","typ":"JWT"}')
+    write("json_check", "header-crit", '{"alg":"HS256","crit":["exp"]}')
+    write("json_check", "header-escaped-alg", '{"\\u0061lg":"HS\\u0032\\u00356","kid":"k1"}')
+    write("json_check", "claims-times",
+          '{"exp":1735733100.5,"nbf":-0,"iat":1e3,"sub":"\\u00e9","payload":{"exp":1}}')
+    write("json_check", "body-token", '{"token":"a.b.c","c":"info","key":"Khirz6zTPdfd7"}')
+    write("json_check", "escapes", '{"a":"\\ud83d\\ude00","b":[1e-5,-0,{"c":null}],"\\u0064":true}')
+    # refusals: duplicates (escaped, nested, before a syntax error), syntax, depth
+    write("json_check", "duplicate-escaped", '{"alg":"HS256","\\u0061lg":"none"}')
+    write("json_check", "duplicate-nested", '{"a":[{"b":1},{"c":{"d":1,"d":1}}],"e":2}')
+    write("json_check", "duplicate-then-syntax", '{"a":1,"a":2,}')
+    write("json_check", "duplicate-large-object",
+          "{" + ",".join(f'"m{i}":{i}' for i in range(20)) + ',"m7":0}')
+    write("json_check", "lone-surrogate", '{"a":"\\ud800"}')
+    write("json_check", "number-out-of-range", '{"exp":1e400}')
+    write("json_check", "depth-127", "[" * 126 + '{"a":1}' + "]" * 126)
+    write("json_check", "depth-128", "[" * 127 + '{"a":1}' + "]" * 127)
+    # base64url: a header segment, and HS256 and HS512 signature segments
+    write("json_check", "base64-header", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9")
+    write("json_check", "base64-hs256-signature", b64(bytes(range(32))))
+    write("json_check", "base64-hs512-signature", b64(bytes(range(64))))
+
+
 if __name__ == "__main__":
     verify_seeds()
     body_token_seeds()
     callback_seeds()
+    json_check_seeds()

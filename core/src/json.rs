@@ -180,7 +180,11 @@ pub enum Member<'a> {
 /// it lacks); when it is JSON of another type, `Ok(None)`.
 ///
 /// What it takes besides the text: the names of the objects open at one time (each once,
-/// unescaped) with 8 bytes per name, and the wanted members' strings.
+/// unescaped) with 8 bytes per name, and the wanted members' strings. `wanted` holds distinct
+/// names. It accepts exactly the texts [`parse`] accepts; the error kind can differ in one
+/// case: a duplicate name followed, in the same object, by a syntax error is a duplicate to
+/// `parse` (which sees it first) and a syntax error here (names are compared when the
+/// object closes).
 pub fn check<'a, const N: usize>(
     bytes: &'a [u8],
     wanted: [&str; N],
@@ -222,7 +226,7 @@ impl Names {
         }
     }
 
-    /// Adds a name of the object opened last; its index among the spans.
+    /// Adds a name of the object opened last.
     fn push<E: serde::de::Error>(&mut self, name: &str) -> Result<(), E> {
         let start = self.text.len();
         self.text.push_str(name);

@@ -4,18 +4,21 @@
 //! put into a field), `key`, `status` and `exp` are made present, and the fields are signed
 //! the way the Document Server signs a callback: a flat body token and a header token with
 //! the fields under `payload`. Then:
-//! - the genuine shapes (body token, header token, both, and the size trim: a body and
-//!   header `payload` without `changesurl` and with `history: {}`) must be accepted;
+//! - the genuine shapes (body token, header token, both, the body written with other white
+//!   space, and the size trim: a body and header `payload` without `changesurl` and with
+//!   `history: {}`) must be accepted, and a header token nested deeper than the strict
+//!   parser's limit ([`json::MAX_DEPTH`]) refused as malformed;
 //! - a body with a member the tokens lack, or with one value changed, must be refused with
 //!   `body_mismatch`;
 //! - the raw input as the body, next to the genuine tokens, must not panic.
+//!
+//! Nothing depends on the length of the tokens: the verifier has no length limit.
 
 #![no_main]
 
 use std::rc::Rc;
 
 use libfuzzer_sys::fuzz_target;
-use onlyoffice_jwt_core::jws::MAX_TOKEN_LEN;
 use onlyoffice_jwt_core::policy::{check, RequestParts};
 use onlyoffice_jwt_core::{b64, json, Algorithm, AlgorithmSet, Key, Profile, Refusal, Verifier};
 use serde_json::{Map, Value};
@@ -118,20 +121,37 @@ fuzz_target!(|data: &[u8]| {
     let _ = run(data, Some(&header_token));
     let _ = run(data, None);
 
-    // Expectations hold when the tokens fit and the nesting is within the parser's limit.
-    let fits = body_token.len() <= MAX_TOKEN_LEN
-        && header_token.len() <= MAX_TOKEN_LEN
-        && depth(&Value::Object(wrapped.clone())) < 120;
+    // The fields come from a strict parse (or are a flat object), so they are within the
+    // nesting limit; the header token's claims are one level deeper and may not be.
+    assert!(depth(&Value::Object(fields.clone())) <= json::MAX_DEPTH);
+    let fits = depth(&Value::Object(wrapped.clone())) <= json::MAX_DEPTH;
 
+    let mut pretty = fields.clone();
+    pretty.insert("token".into(), Value::from(body_token.as_str()));
+    let pretty = serde_json::to_vec_pretty(&pretty).unwrap_or_default();
+    assert_eq!(
+        run(&with_body_token, None),
+        Ok(()),
+        "body token: {:?}",
+        String::from_utf8_lossy(&bare)
+    );
+    assert_eq!(run(&pretty, None), Ok(()), "body token, pretty body");
     let genuine = [
-        ("body token", run(&with_body_token, None)),
         ("header token", run(&bare, Some(&header_token))),
         ("both tokens", run(&with_body_token, Some(&header_token))),
+        (
+            "both tokens, pretty body",
+            run(&pretty, Some(&header_token)),
+        ),
     ];
-    if fits {
-        for (name, got) in &genuine {
-            assert_eq!(got, &Ok(()), "{name}: {:?}", String::from_utf8_lossy(&bare));
-        }
+    for (name, got) in &genuine {
+        // Too deep, the header token's claims are not strict JSON.
+        let want = if fits {
+            Ok(())
+        } else {
+            Err(Refusal::Malformed)
+        };
+        assert_eq!(got, &want, "{name}: {:?}", String::from_utf8_lossy(&bare));
     }
 
     // The Document Server's size trim: header payload and body without changesurl and with
@@ -146,7 +166,7 @@ fuzz_target!(|data: &[u8]| {
         wrapped_trimmed.insert("payload".into(), Value::Object(trimmed.clone()));
         let trimmed_header = sign(&wrapped_trimmed);
         let got = run(&with_token(&trimmed, &body_token), Some(&trimmed_header));
-        if fits && trimmed_header.len() <= MAX_TOKEN_LEN {
+        if fits {
             assert_eq!(got, Ok(()), "trimmed");
         }
     }
@@ -163,12 +183,12 @@ fuzz_target!(|data: &[u8]| {
         &serde_json::to_vec(&extra).unwrap_or_default(),
         Some(&header_token),
     );
+    assert_eq!(
+        got_body,
+        Err(Refusal::BodyMismatch),
+        "extra member, body token"
+    );
     if fits {
-        assert_eq!(
-            got_body,
-            Err(Refusal::BodyMismatch),
-            "extra member, body token"
-        );
         assert_eq!(
             got_header,
             Err(Refusal::BodyMismatch),
@@ -188,12 +208,15 @@ fuzz_target!(|data: &[u8]| {
             &serde_json::to_vec(&changed).unwrap_or_default(),
             Some(&header_token),
         );
-        if fits && depth(&Value::Object(changed.clone())) < 120 {
+        // The changed body is one level deeper where the value was wrapped.
+        if depth(&Value::Object(changed.clone())) <= json::MAX_DEPTH {
             assert_eq!(
                 got_body,
                 Err(Refusal::BodyMismatch),
                 "{name} changed, body token"
             );
+        }
+        if fits && depth(&Value::Object(changed.clone())) <= json::MAX_DEPTH {
             assert_eq!(
                 got_header,
                 Err(Refusal::BodyMismatch),

@@ -1,22 +1,30 @@
-//! `Verifier::verify` on arbitrary bytes, with a model of what it must answer.
+//! `Verifier::verify` (and its first half, `verify_signature`) on arbitrary bytes, with a
+//! model of what it must answer.
 //!
 //! Each input is used three ways:
 //! 1. as a token, for several configurations (keys, algorithms, leeway, `require_exp`) and
-//!    clocks: `verify` and `verify_parsed` must agree, and an accepted token must carry the
+//!    clocks: the verdict of `verify` must be the model's (steps 1 to 6 of `jws`, written
+//!    again here on the `base64` crate and the strict parse), `verify_signature` must stop
+//!    where the model stops before the claims, and an accepted token must carry the
 //!    canonical MAC of a configured key under its header's allowed `alg`;
 //! 2. as the claims of a token signed here with a configured key (and with a foreign one):
-//!    the verdict must be what a plain model of RFC 7519 and the module's rules says;
+//!    the verdict must be what a plain model of RFC 7519 and the module's rules says, and the
+//!    claim lookups of the accepted token what the model finds in the parsed claims;
 //! 3. as the header of a token signed here: likewise for `alg` and `crit`.
 //!
 //! Ways 2 and 3 reach the code after the signature check, which random tokens never do.
+//! Nothing is refused for its length: the verifier has no length limit, nor has the model.
 
 #![no_main]
 
 use std::rc::Rc;
 
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine;
 use libfuzzer_sys::fuzz_target;
-use onlyoffice_jwt_core::jws::MAX_TOKEN_LEN;
-use onlyoffice_jwt_core::{b64, json, Algorithm, AlgorithmSet, Key, Refusal, Verifier};
+use onlyoffice_jwt_core::{b64, json, Algorithm, AlgorithmSet, Key, Refusal, Verified, Verifier};
 use serde_json::{Map, Value};
 
 const NOW: i64 = 1_735_732_900;
@@ -24,6 +32,16 @@ const SECRET_A: &[u8] = b"fuzz-secret-a-0123456789abcdefghijkl";
 const SECRET_B: &[u8] = b"b";
 const FOREIGN: &[u8] = b"fuzz-secret-not-configured-0123456789";
 const ALL: [Algorithm; 3] = [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512];
+
+/// RFC 7515's BASE64URL, configured here and not taken from the core: unpadded, URL-safe,
+/// canonical trailing bits.
+const STRICT: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(false),
+);
 
 struct Config {
     verifier: Verifier,
@@ -82,7 +100,7 @@ fn mac(secret: &[u8], alg: Algorithm, input: &[u8]) -> Option<String> {
 }
 
 fn token(header: &[u8], claims: &[u8], alg: Algorithm, secret: &[u8]) -> Vec<u8> {
-    let input = format!("{}.{}", b64::encode(header), b64::encode(claims));
+    let input = format!("{}.{}", STRICT.encode(header), STRICT.encode(claims));
     let sig = mac(secret, alg, input.as_bytes()).unwrap_or_default();
     format!("{input}.{sig}").into_bytes()
 }
@@ -155,64 +173,155 @@ fn model_header(header: &Map<String, Value>, allowed: &[Algorithm]) -> Result<Al
     }
 }
 
-/// Way 1: any bytes as a token.
-fn arbitrary_token(cfg: &Config, data: &[u8]) {
-    for now in [NOW, 0, i64::MAX, i64::MIN] {
-        let lazy = cfg.verifier.verify(data, now);
-        let parsed = cfg.verifier.verify_parsed(data, now);
-        assert_eq!(lazy, parsed, "verify and verify_parsed disagree");
-        let Ok(verified) = lazy else { continue };
-        // The lazily parsed claims are the strict parse of the signed text.
+/// What the model knows of a token once its signature verified.
+struct ModelSigned {
+    header: Map<String, Value>,
+    algorithm: Algorithm,
+    claims: Vec<u8>,
+}
+
+/// The model's steps 1 to 5 on any bytes: form, header, algorithm, claims encoding,
+/// signature.
+fn model_signature(cfg: &Config, data: &[u8]) -> Result<ModelSigned, Refusal> {
+    let segments: Vec<&[u8]> = data.split(|b| *b == b'.').collect();
+    let [h, c, s] = segments[..] else {
+        return Err(Refusal::Malformed);
+    };
+    let alphabet = |b: &u8| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_';
+    if h.is_empty() || c.is_empty() || s.is_empty() || !s.iter().all(alphabet) {
+        return Err(Refusal::Malformed);
+    }
+    let header = STRICT.decode(h).map_err(|_| Refusal::Malformed)?;
+    let header = json::parse_object(&header).map_err(|_| Refusal::Malformed)?;
+    let algorithm = model_header(&header, cfg.algorithms)?;
+    let claims = STRICT.decode(c).map_err(|_| Refusal::Malformed)?;
+    // base64url has one spelling per octet string: comparing the texts compares the MACs.
+    let input = &data[..h.len() + 1 + c.len()];
+    let signed = cfg
+        .secrets
+        .iter()
+        .any(|k| mac(k, algorithm, input).is_some_and(|m| m.as_bytes() == s));
+    if !signed {
+        return Err(Refusal::Signature);
+    }
+    Ok(ModelSigned {
+        header,
+        algorithm,
+        claims,
+    })
+}
+
+/// The claim lookups of a verified token against the model's reading of the parsed claims:
+/// top level first, then an object `payload`; ignoring ASCII case, the first matching name
+/// in name order.
+fn check_lookups(verified: &Verified, claims: &Map<String, Value>, header: &Map<String, Value>) {
+    fn ignore_case<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+        map.iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .min_by(|a, b| a.0.cmp(b.0))
+            .map(|(_, v)| v)
+    }
+    let payload = claims.get("payload").and_then(Value::as_object);
+    assert_eq!(verified.payload(), payload, "payload");
+    let claim = |name: &str| {
+        claims
+            .get(name)
+            .or_else(|| payload.and_then(|p| p.get(name)))
+    };
+    let mut names: Vec<&str> = claims.keys().map(String::as_str).take(16).collect();
+    if let Some(p) = payload {
+        names.extend(p.keys().map(String::as_str).take(16));
+    }
+    names.extend(["exp", "payload", "key", "KEY", ""]);
+    for name in names {
+        assert_eq!(verified.claim(name), claim(name), "claim {name:?}");
+        let lower = name.to_ascii_lowercase();
+        let want = claim(&lower)
+            .or_else(|| ignore_case(claims, &lower))
+            .or_else(|| payload.and_then(|p| ignore_case(p, &lower)));
         assert_eq!(
-            json::parse_object(verified.claims_json()).as_ref(),
-            Ok(verified.claims())
+            verified.claim_ignore_case(&lower),
+            want,
+            "claim ignoring case {lower:?}"
         );
-        // An accepted token carries the canonical MAC of a configured key, under an
-        // allowed alg that its header names.
-        let text = std::str::from_utf8(data).expect("an accepted token is ASCII");
-        let mut parts = text.split('.');
-        let (Some(h), Some(c), Some(s), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            panic!("accepted a token that is not three segments");
-        };
-        let header = b64::decode(h.as_bytes()).expect("header base64url");
-        let header = json::parse_object(&header).expect("header JSON");
-        let alg = model_header(&header, cfg.algorithms).expect("allowed alg");
-        assert_eq!(&header, verified.header());
-        let input = format!("{h}.{c}");
-        assert!(
-            cfg.secrets
-                .iter()
-                .any(|k| mac(k, alg, input.as_bytes()).as_deref() == Some(s)),
-            "accepted a token no configured key signed"
-        );
+    }
+    for name in header
+        .keys()
+        .map(String::as_str)
+        .take(16)
+        .chain(["alg", "KID"])
+    {
+        let lower = name.to_ascii_lowercase();
+        let want = header.get(&lower).or_else(|| ignore_case(header, &lower));
         assert_eq!(
-            b64::decode(c.as_bytes()).as_deref(),
-            Some(verified.claims_json())
+            verified.header_ignore_case(&lower),
+            want,
+            "header {lower:?}"
         );
     }
 }
 
-/// Way 2: the bytes as claims, signed here with each of `algs`, under the usual header
-/// (which takes the verifier's fast path) and an unusual one.
+/// Way 1: any bytes as a token.
+fn arbitrary_token(cfg: &Config, data: &[u8]) {
+    let model = model_signature(cfg, data);
+    let signed = cfg.verifier.verify_signature(data);
+    match (&model, &signed) {
+        (Ok(m), Ok(s)) => {
+            assert_eq!(json::parse_object(&s.header).as_ref(), Ok(&m.header));
+            assert_eq!(s.algorithm, m.algorithm, "algorithm");
+            assert_eq!(s.payload, m.claims, "payload");
+        }
+        (Err(m), Err(s)) => assert_eq!(m, s, "verify_signature"),
+        _ => panic!(
+            "verify_signature {:?} but the model {:?}",
+            signed.as_ref().map(|_| ()),
+            model.as_ref().map(|_| ())
+        ),
+    }
+    for now in [NOW, 0, i64::MAX, i64::MIN] {
+        let v = &cfg.verifier;
+        let want = match &model {
+            Ok(m) => model_claims(&m.claims, v.leeway, v.require_exp, now),
+            Err(e) => Err(*e),
+        };
+        let got = v.verify(data, now);
+        assert_eq!(
+            got.as_ref().map(|_| ()).map_err(|e| *e),
+            want,
+            "verify at {now}"
+        );
+        let (Ok(verified), Ok(m)) = (got, &model) else {
+            continue;
+        };
+        // The lazily parsed claims are the strict parse of the signed text.
+        let claims = json::parse_object(&m.claims).expect("accepted claims parse");
+        assert_eq!(verified.claims_json(), &m.claims[..]);
+        assert_eq!(verified.claims(), &claims);
+        assert_eq!(verified.header(), &m.header);
+        check_lookups(&verified, &claims, &m.header);
+    }
+}
+
+/// Way 2: the bytes as claims, signed here with each of `algs`, under the usual header and
+/// an unusual one.
 fn as_claims(cfg: &Config, data: &[u8], algs: &[Algorithm]) {
     for &alg in algs {
         let header_std = format!(r#"{{"alg":"{}","typ":"JWT"}}"#, alg.name());
-        let header_odd = format!(r#"{{"typ":"JWT","alg":"{}","kid":"k1"}}"#, alg.name());
+        let header_odd = format!(r#"{{"typ":"JWT","alg":"{}","Kid":"k1"}}"#, alg.name());
         for (i, header) in [header_std, header_odd].into_iter().enumerate() {
             let t = token(header.as_bytes(), data, alg, SECRET_A);
             let v = &cfg.verifier;
             // An empty claims segment is not a compact JWS.
-            let want = if t.len() > MAX_TOKEN_LEN || data.is_empty() {
+            let signed = if data.is_empty() {
                 Err(Refusal::Malformed)
             } else if !cfg.algorithms.contains(&alg) {
                 Err(Refusal::Algorithm)
             } else if !cfg.secrets.contains(&SECRET_A) {
                 Err(Refusal::Signature)
             } else {
-                model_claims(data, v.leeway, v.require_exp, NOW)
+                Ok(())
             };
+            let want = signed.and_then(|()| model_claims(data, v.leeway, v.require_exp, NOW));
             let got = v.verify(&t, NOW);
             assert_eq!(
                 got.as_ref().map(|_| ()).map_err(|e| *e),
@@ -220,17 +329,27 @@ fn as_claims(cfg: &Config, data: &[u8], algs: &[Algorithm]) {
                 "claims {:?}",
                 String::from_utf8_lossy(data)
             );
-            assert_eq!(v.verify_parsed(&t, NOW).map(|_| ()), want);
+            // The first half stops before the claims: it accepts whatever JSON or not.
+            let first = v.verify_signature(&t);
+            assert_eq!(first.as_ref().map(|_| ()).map_err(|e| *e), signed);
+            if let Ok(first) = first {
+                assert_eq!(first.payload, data);
+                assert_eq!(first.header, header.as_bytes());
+                assert_eq!(first.algorithm, alg);
+            }
             if let Ok(verified) = got {
+                let claims = json::parse_object(data).expect("accepted claims parse");
+                let header = json::parse_object(header.as_bytes()).expect("header parses");
                 assert_eq!(verified.claims_json(), data);
-                assert_eq!(json::parse_object(data).as_ref(), Ok(verified.claims()));
+                assert_eq!(verified.claims(), &claims);
+                check_lookups(&verified, &claims, &header);
             }
             if i > 0 {
                 continue;
             }
             // Signed with a key that is not configured: refused, whatever the claims.
             let forged = token(header.as_bytes(), data, alg, FOREIGN);
-            let want = if forged.len() > MAX_TOKEN_LEN || data.is_empty() {
+            let want = if data.is_empty() {
                 Refusal::Malformed
             } else if !cfg.algorithms.contains(&alg) {
                 Refusal::Algorithm
@@ -238,6 +357,7 @@ fn as_claims(cfg: &Config, data: &[u8], algs: &[Algorithm]) {
                 Refusal::Signature
             };
             assert_eq!(v.verify(&forged, NOW).err(), Some(want));
+            assert_eq!(v.verify_signature(&forged).err(), Some(want));
             // The MAC of another algorithm under this header: refused.
             let other = ALL[(ALL.iter().position(|a| *a == alg).unwrap_or(0) + 1) % 3];
             let swapped = token(header.as_bytes(), data, other, SECRET_A);
@@ -258,19 +378,15 @@ fn as_header(cfg: &Config, data: &[u8]) {
         .and_then(|name| Algorithm::from_name(name.as_bytes()));
     let alg = named.unwrap_or(Algorithm::HS256);
     let t = token(data, CLAIMS, alg, SECRET_A);
-    let want = if t.len() > MAX_TOKEN_LEN {
-        Err(Refusal::Malformed)
-    } else {
-        match &parsed {
-            Err(_) => Err(Refusal::Malformed),
-            Ok(header) => model_header(header, cfg.algorithms).and_then(|_| {
-                if cfg.secrets.contains(&SECRET_A) {
-                    Ok(())
-                } else {
-                    Err(Refusal::Signature)
-                }
-            }),
-        }
+    let want = match &parsed {
+        Err(_) => Err(Refusal::Malformed),
+        Ok(header) => model_header(header, cfg.algorithms).and_then(|_| {
+            if cfg.secrets.contains(&SECRET_A) {
+                Ok(())
+            } else {
+                Err(Refusal::Signature)
+            }
+        }),
     };
     let got = cfg.verifier.verify(&t, NOW);
     assert_eq!(
@@ -279,12 +395,18 @@ fn as_header(cfg: &Config, data: &[u8]) {
         "header {:?}",
         String::from_utf8_lossy(data)
     );
+    let first = cfg.verifier.verify_signature(&t);
+    assert_eq!(first.as_ref().map(|_| ()).map_err(|e| *e), want);
     if let (Ok(verified), Ok(header)) = (got, parsed) {
         assert_eq!(verified.header(), &header);
+        let claims = json::parse_object(CLAIMS).expect("claims parse");
+        check_lookups(&verified, &claims, &header);
     }
 }
 
 fuzz_target!(|data: &[u8]| {
+    // The core's encoder is the model's.
+    assert_eq!(b64::encode(data), STRICT.encode(data), "base64url encoding");
     CONFIGS.with(|configs| {
         for cfg in configs {
             arbitrary_token(cfg, data);
