@@ -1,7 +1,7 @@
 //! Times the verifier alone, outside nginx, on the requests `scripts/bench` sends: how much
 //! of the module's cost per request is the check itself.
 //!
-//!     cargo run --release -p onlyoffice-jwt-core --example bench_verify [iterations]
+//!     cargo run --release -p onlyoffice-jwt-core --example bench_verify [iterations [case]]
 //!
 //! Prints nanoseconds per check for each case, the best of seven runs (on this CPU: with
 //! SHA-NI where it has it).
@@ -129,7 +129,11 @@ fn main() {
     time("verify", &|| {
         black_box(verifier.verify(black_box(bearer.as_bytes()), NOW)).ok();
     });
+    let only = std::env::args().nth(2);
     for (name, profile, parts) in cases {
+        if only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
         assert!(
             check(profile, &parts, &verifier, NOW).is_ok(),
             "{name} must be accepted"

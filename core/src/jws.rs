@@ -265,6 +265,12 @@ pub struct SignedPayload {
     pub payload: Vec<u8>,
 }
 
+/// Splits `bytes` at its first dot: the part before it and the part after it.
+fn split_at_dot(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let dot = memchr::memchr(b'.', bytes)?;
+    Some((bytes.get(..dot)?, bytes.get(dot + 1..)?))
+}
+
 impl Verifier {
     /// Verifies a compact JWS as a JWT at time `now` (seconds since the epoch): steps 1 to 6.
     pub fn verify(&self, token: &[u8], now: i64) -> Result<Verified, Refusal> {
@@ -285,12 +291,8 @@ impl Verifier {
     /// Steps 1 to 5: the token's form, its header, its algorithm and its signature, but
     /// nothing about the payload (which a JWS need not make JSON).
     pub fn verify_signature(&self, token: &[u8]) -> Result<SignedPayload, Refusal> {
-        let mut segments = token.splitn(3, |b| *b == b'.');
-        let (Some(header), Some(claims), Some(signature)) =
-            (segments.next(), segments.next(), segments.next())
-        else {
-            return Err(Refusal::Malformed);
-        };
+        let (header, rest) = split_at_dot(token).ok_or(Refusal::Malformed)?;
+        let (claims, signature) = split_at_dot(rest).ok_or(Refusal::Malformed)?;
         // A third dot would be in the signature, which must be base64url characters only.
         if header.is_empty()
             || claims.is_empty()
