@@ -40,6 +40,7 @@ fn main() {
         algorithms: AlgorithmSet::default_set(),
         leeway: 60,
         require_exp: false,
+        ..Verifier::default()
     };
     let exp = NOW + 86_400;
     let url = "https://seafile.example.com/seafhttp/files/0f3c2a9e-7d4b-4b6e-9a51-2c8d7e6f1a0b/report.docx";

@@ -27,6 +27,12 @@ pub enum Refusal {
     /// `nbf` or `iat` in the future (beyond the leeway): 401.
     #[error("token not yet valid")]
     NotYetValid,
+    /// `iss` is not one of `onlyoffice_jwt_issuer`'s values: 401.
+    #[error("issuer not accepted")]
+    Issuer,
+    /// `aud` holds none of `onlyoffice_jwt_audience`'s values: 401.
+    #[error("audience not accepted")]
+    Audience,
     /// A valid token whose claims do not fit the profile: 403.
     #[error("claims do not fit the profile")]
     Claims,
@@ -56,6 +62,8 @@ impl Refusal {
             Refusal::Signature => "signature",
             Refusal::Expired => "expired",
             Refusal::NotYetValid => "not_yet_valid",
+            Refusal::Issuer => "issuer",
+            Refusal::Audience => "audience",
             Refusal::Claims => "claims",
             Refusal::BodyMismatch => "body_mismatch",
             Refusal::BodyTooLarge => "body_too_large",
@@ -71,7 +79,9 @@ impl Refusal {
             | Refusal::Algorithm
             | Refusal::Signature
             | Refusal::Expired
-            | Refusal::NotYetValid => 401,
+            | Refusal::NotYetValid
+            | Refusal::Issuer
+            | Refusal::Audience => 401,
             Refusal::Claims | Refusal::BodyMismatch | Refusal::Require => 403,
             Refusal::BodyTooLarge => 413,
             Refusal::BadBody => 400,

@@ -1,4 +1,4 @@
-//! Strict compact JWS (HMAC) verification: one path for every algorithm and number of keys.
+//! Strict compact JWS verification: one path for every algorithm and number of keys.
 //!
 //! The order of the checks, which is also the order of the verdicts:
 //! 1. exactly three non-empty segments, the signature of base64url characters (malformed);
@@ -6,14 +6,18 @@
 //!    (malformed);
 //! 3. `alg` a string naming an allowed algorithm, and no `crit` (algorithm);
 //! 4. the claims strict base64url (malformed);
-//! 5. the signature the algorithm's MAC of `header.claims` under some configured key, every
-//!    key tried and each compared in constant time (signature);
+//! 5. the signature of `header.claims` under some configured key that fits the algorithm
+//!    (the key's kind is the algorithm's, and the JWK's `alg`, if any, is it); when the token
+//!    has a `kid` and some keys have one, only the keys with that `kid`. HMAC: every such key
+//!    tried, each MAC compared in constant time; public keys: through `jsonwebtoken` (on
+//!    aws-lc-rs), and `aws-lc-rs` itself for ES512, which `jsonwebtoken` lacks (signature);
 //! 6. the claims a strict JSON object (malformed), with `exp`, `nbf` and `iat` numbers when
 //!    present and the current time within them, give or take the leeway (expired, not yet
-//!    valid).
+//!    valid);
+//! 7. `iss` and `aud` among the configured ones, when there are any (issuer, audience).
 //!
 //! Nothing is built from the token before step 5 but the decoded claims (three quarters of
-//! its segment) and the header's member names. The header and the claims are checked as
+//! its segment), the decoded signature and the header's member names and `kid`. The header and the claims are checked as
 //! strict JSON without building their values; their maps are parsed when first asked for.
 
 use std::cell::OnceCell;
@@ -26,10 +30,12 @@ use serde_json::{Map, Value};
 use sha2::{Sha256, Sha384, Sha512};
 use subtle::{Choice, ConstantTimeEq};
 
+use crate::cache;
 use crate::json::{self, Member};
+use crate::keys::PublicKey;
 use crate::{b64, Refusal};
 
-/// An HMAC algorithm of RFC 7518 §3.2.
+/// A JWS algorithm of RFC 7518 §3 (and EdDSA, RFC 8037). `none` is not one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Algorithm {
     /// HMAC with SHA-256.
@@ -38,17 +44,72 @@ pub enum Algorithm {
     HS384,
     /// HMAC with SHA-512.
     HS512,
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    RS256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    RS384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    RS512,
+    /// RSASSA-PSS with SHA-256 (salt of the hash's length).
+    PS256,
+    /// RSASSA-PSS with SHA-384.
+    PS384,
+    /// RSASSA-PSS with SHA-512.
+    PS512,
+    /// ECDSA with P-256 and SHA-256.
+    ES256,
+    /// ECDSA with P-384 and SHA-384.
+    ES384,
+    /// ECDSA with P-521 and SHA-512.
+    ES512,
+    /// EdDSA with Ed25519.
+    EdDSA,
+}
+
+/// The kinds of key, each verifying its own algorithms only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// An HMAC secret (`kty: oct`): HS256, HS384, HS512.
+    Hmac,
+    /// An RSA public key: RS256 ... PS512.
+    Rsa,
+    /// An EC public key on P-256 (ES256), P-384 (ES384) or P-521 (ES512).
+    Ec(Curve),
+    /// An Ed25519 public key (`kty: OKP`): EdDSA.
+    Ed25519,
+}
+
+/// The curves of ECDSA.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Curve {
+    P256,
+    P384,
+    P521,
 }
 
 impl Algorithm {
+    /// Every algorithm, in the order of their names' documentation.
+    pub const ALL: [Algorithm; 13] = [
+        Algorithm::HS256,
+        Algorithm::HS384,
+        Algorithm::HS512,
+        Algorithm::RS256,
+        Algorithm::RS384,
+        Algorithm::RS512,
+        Algorithm::PS256,
+        Algorithm::PS384,
+        Algorithm::PS512,
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::ES512,
+        Algorithm::EdDSA,
+    ];
+
     /// Parses an algorithm name, exactly as written (`HS256`, not `hs256`).
     pub fn from_name(name: &[u8]) -> Option<Algorithm> {
-        match name {
-            b"HS256" => Some(Algorithm::HS256),
-            b"HS384" => Some(Algorithm::HS384),
-            b"HS512" => Some(Algorithm::HS512),
-            _ => None,
-        }
+        Self::ALL
+            .into_iter()
+            .find(|alg| alg.name().as_bytes() == name)
     }
 
     /// The name as written in a JOSE header.
@@ -57,22 +118,50 @@ impl Algorithm {
             Algorithm::HS256 => "HS256",
             Algorithm::HS384 => "HS384",
             Algorithm::HS512 => "HS512",
+            Algorithm::RS256 => "RS256",
+            Algorithm::RS384 => "RS384",
+            Algorithm::RS512 => "RS512",
+            Algorithm::PS256 => "PS256",
+            Algorithm::PS384 => "PS384",
+            Algorithm::PS512 => "PS512",
+            Algorithm::ES256 => "ES256",
+            Algorithm::ES384 => "ES384",
+            Algorithm::ES512 => "ES512",
+            Algorithm::EdDSA => "EdDSA",
         }
     }
 
-    /// The length of the MAC (and of the decoded signature), in bytes.
-    pub const fn mac_len(self) -> usize {
+    /// The kind of key that verifies it.
+    pub fn family(self) -> Family {
         match self {
-            Algorithm::HS256 => 32,
-            Algorithm::HS384 => 48,
-            Algorithm::HS512 => 64,
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => Family::Hmac,
+            Algorithm::RS256
+            | Algorithm::RS384
+            | Algorithm::RS512
+            | Algorithm::PS256
+            | Algorithm::PS384
+            | Algorithm::PS512 => Family::Rsa,
+            Algorithm::ES256 => Family::Ec(Curve::P256),
+            Algorithm::ES384 => Family::Ec(Curve::P384),
+            Algorithm::ES512 => Family::Ec(Curve::P521),
+            Algorithm::EdDSA => Family::Ed25519,
+        }
+    }
+
+    /// The length of an HMAC algorithm's MAC, in bytes (its minimum key length too).
+    pub const fn mac_len(self) -> Option<usize> {
+        match self {
+            Algorithm::HS256 => Some(32),
+            Algorithm::HS384 => Some(48),
+            Algorithm::HS512 => Some(64),
+            _ => None,
         }
     }
 }
 
 /// A set of allowed algorithms.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AlgorithmSet(u8);
+pub struct AlgorithmSet(u16);
 
 impl AlgorithmSet {
     /// No algorithm.
@@ -95,21 +184,21 @@ impl AlgorithmSet {
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
-    const fn bit(alg: Algorithm) -> u8 {
-        match alg {
-            Algorithm::HS256 => 1,
-            Algorithm::HS384 => 2,
-            Algorithm::HS512 => 4,
-        }
+    /// The allowed algorithms.
+    pub fn iter(self) -> impl Iterator<Item = Algorithm> {
+        Algorithm::ALL
+            .into_iter()
+            .filter(move |alg| self.contains(*alg))
+    }
+    fn bit(alg: Algorithm) -> u16 {
+        1 << Algorithm::ALL.iter().position(|a| *a == alg).unwrap_or(15)
     }
 }
 
 /// One secret, as the `hmac` crate's keyed states for the three algorithms, made at
 /// configuration time and cloned for each MAC.
-///
-/// The secret itself is not kept; `Debug` prints nothing about it.
 #[derive(Clone)]
-pub struct Key {
+pub struct HmacKey {
     // `None` only if the crate ever refused a key length (HMAC takes any): such a key then
     // verifies nothing, which fails closed.
     hs256: Option<Hmac<Sha256>>,
@@ -117,10 +206,9 @@ pub struct Key {
     hs512: Option<Hmac<Sha512>>,
 }
 
-impl Key {
-    /// The keyed states of `secret` (any length, even empty).
-    pub fn new(secret: &[u8]) -> Key {
-        Key {
+impl HmacKey {
+    fn new(secret: &[u8]) -> HmacKey {
+        HmacKey {
             hs256: KeyInit::new_from_slice(secret).ok(),
             hs384: KeyInit::new_from_slice(secret).ok(),
             hs512: KeyInit::new_from_slice(secret).ok(),
@@ -141,12 +229,11 @@ impl Key {
             Algorithm::HS256 => run(self.hs256.as_ref(), input, signature),
             Algorithm::HS384 => run(self.hs384.as_ref(), input, signature),
             Algorithm::HS512 => run(self.hs512.as_ref(), input, signature),
+            _ => Choice::from(0),
         }
     }
 
-    /// The MAC of `input` under `alg`, unpadded-base64url-encoded: the signature segment a
-    /// token with signing input `input` needs. For tests and tools.
-    pub fn sign(&self, alg: Algorithm, input: &[u8]) -> Option<String> {
+    fn sign(&self, alg: Algorithm, input: &[u8]) -> Option<String> {
         fn run<M: Mac + Clone>(state: Option<&M>, input: &[u8]) -> Option<String> {
             let mut mac = state?.clone();
             mac.update(input);
@@ -156,19 +243,105 @@ impl Key {
             Algorithm::HS256 => run(self.hs256.as_ref(), input),
             Algorithm::HS384 => run(self.hs384.as_ref(), input),
             Algorithm::HS512 => run(self.hs512.as_ref(), input),
+            _ => None,
+        }
+    }
+}
+
+/// What a key verifies with.
+#[derive(Clone)]
+enum Material {
+    // boxed: the three keyed states take 800 bytes
+    Hmac(Box<HmacKey>),
+    Public(PublicKey),
+}
+
+/// One verification key: an HMAC secret or a public key, with the `kid` and `alg` its JWK
+/// gave. Made at configuration time; `Debug` prints nothing of the key itself.
+#[derive(Clone)]
+pub struct Key {
+    material: Material,
+    /// The JWK's `kid`.
+    pub kid: Option<String>,
+    /// The JWK's `alg`: the only algorithm the key verifies when set.
+    pub alg: Option<Algorithm>,
+}
+
+impl Key {
+    /// An HMAC secret (any length, even empty), for any HS algorithm.
+    pub fn new(secret: &[u8]) -> Key {
+        Key {
+            material: Material::Hmac(Box::new(HmacKey::new(secret))),
+            kid: None,
+            alg: None,
+        }
+    }
+
+    /// A public key (see [`crate::keys`]).
+    pub fn public(key: PublicKey, kid: Option<String>, alg: Option<Algorithm>) -> Key {
+        Key {
+            material: Material::Public(key),
+            kid,
+            alg,
+        }
+    }
+
+    /// The same key with a JWK's `kid` and `alg`.
+    pub fn with(self, kid: Option<String>, alg: Option<Algorithm>) -> Key {
+        Key { kid, alg, ..self }
+    }
+
+    /// The kind of key.
+    pub fn family(&self) -> Family {
+        match &self.material {
+            Material::Hmac(_) => Family::Hmac,
+            Material::Public(key) => key.family(),
+        }
+    }
+
+    /// Whether the key may verify `alg`: the key's kind is the algorithm's (an RSA key never
+    /// verifies an HS token, a secret never an RS one), and the JWK's `alg`, if any, is it.
+    pub fn fits(&self, alg: Algorithm) -> bool {
+        self.family() == alg.family() && self.alg.is_none_or(|own| own == alg)
+    }
+
+    /// Whether `signature` (decoded from `segment`) signs `input` under `alg` with this key.
+    /// The caller checked [`Key::fits`].
+    fn verifies(&self, alg: Algorithm, input: &[u8], segment: &[u8], signature: &[u8]) -> Choice {
+        match &self.material {
+            Material::Hmac(key) => key.verifies(alg, input, signature),
+            Material::Public(key) => {
+                Choice::from(u8::from(key.verifies(alg, input, segment, signature)))
+            }
+        }
+    }
+
+    /// The MAC of `input` under `alg`, unpadded-base64url-encoded: the signature segment a
+    /// token with signing input `input` needs. For tests and tools; `None` for a public key.
+    pub fn sign(&self, alg: Algorithm, input: &[u8]) -> Option<String> {
+        match &self.material {
+            Material::Hmac(key) => key.sign(alg, input),
+            Material::Public(_) => None,
         }
     }
 }
 
 impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Key { .. }")
+        write!(
+            f,
+            "Key {{ {:?}, kid: {:?}, alg: {:?} }}",
+            self.family(),
+            self.kid,
+            self.alg
+        )
     }
 }
 
 /// Everything the verification of one location needs; built at configuration time.
+#[derive(Default)]
 pub struct Verifier {
-    /// The secrets, any of which verifies (rotation).
+    /// The keys, any of which that fits verifies (rotation).
     pub keys: Rc<[Key]>,
     /// The allowed `alg` values.
     pub algorithms: AlgorithmSet,
@@ -176,6 +349,12 @@ pub struct Verifier {
     pub leeway: i64,
     /// Refuse a token without `exp` (as [`Refusal::Expired`]).
     pub require_exp: bool,
+    /// When not empty, `iss` must be one of these.
+    pub issuers: Rc<[String]>,
+    /// When not empty, `aud` (a string or an array of strings) must hold one of these.
+    pub audiences: Rc<[String]>,
+    /// Where public-key verdicts are kept in the worker's cache; `None`: not kept.
+    pub cache: Option<cache::CacheKey>,
 }
 
 /// A verified token: the texts of its header and claims, as signed, both checked to be
@@ -272,14 +451,17 @@ fn split_at_dot(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 impl Verifier {
-    /// Verifies a compact JWS as a JWT at time `now` (seconds since the epoch): steps 1 to 6.
+    /// Verifies a compact JWS as a JWT at time `now` (seconds since the epoch): steps 1 to 7.
     pub fn verify(&self, token: &[u8], now: i64) -> Result<Verified, Refusal> {
         let signed = self.verify_signature(token)?;
-        let [exp, nbf, iat] = json::check(&signed.payload, ["exp", "nbf", "iat"])
-            .ok()
-            .flatten()
-            .ok_or(Refusal::Malformed)?;
+        let [exp, nbf, iat, iss, aud] =
+            json::check(&signed.payload, ["exp", "nbf", "iat", "iss", "aud"])
+                .ok()
+                .flatten()
+                .ok_or(Refusal::Malformed)?;
         self.check_times([exp, nbf, iat].map(numeric_date), now)?;
+        self.check_issuer(iss)?;
+        self.check_audience(aud, &signed.payload)?;
         Ok(Verified {
             header_json: signed.header,
             claims_json: signed.payload,
@@ -289,7 +471,8 @@ impl Verifier {
     }
 
     /// Steps 1 to 5: the token's form, its header, its algorithm and its signature, but
-    /// nothing about the payload (which a JWS need not make JSON).
+    /// nothing about the payload (which a JWS need not make JSON). A public-key verdict is
+    /// kept in the worker's cache (see [`cache`]) when the verifier has a place there.
     pub fn verify_signature(&self, token: &[u8]) -> Result<SignedPayload, Refusal> {
         let (header, rest) = split_at_dot(token).ok_or(Refusal::Malformed)?;
         let (claims, signature) = split_at_dot(rest).ok_or(Refusal::Malformed)?;
@@ -302,30 +485,93 @@ impl Verifier {
             return Err(Refusal::Malformed);
         }
         let header_json = b64::decode(header).ok_or(Refusal::Malformed)?;
-        let algorithm = header_algorithm(&header_json)?;
+        let (algorithm, kid) = header_algorithm(&header_json)?;
         if !self.algorithms.contains(algorithm) {
             return Err(Refusal::Algorithm);
         }
+        let cache = self.cache.filter(|_| algorithm.mac_len().is_none());
+        if let Some(hit) = cache.and_then(|at| cache::get(at, token)) {
+            return Ok(hit);
+        }
         let payload = b64::decode(claims).ok_or(Refusal::Malformed)?;
-        let mut buf = [0; 64];
-        let signature = b64::decode_to(signature, &mut buf)
-            .filter(|s| s.len() == algorithm.mac_len())
-            .ok_or(Refusal::Signature)?;
         let signing_input = token
             .get(..header.len() + 1 + claims.len())
             .unwrap_or(token);
-        let mut matched = Choice::from(0);
-        for key in self.keys.iter() {
-            matched |= key.verifies(algorithm, signing_input, signature);
-        }
-        if !bool::from(matched) {
+        // A `kid` picks among the keys that have one; without a match nothing verifies (a
+        // `kid` that is not a string matches no key).
+        let by_kid = kid.is_some() && self.keys.iter().any(|key| key.kid.is_some());
+        let token_kid = kid.flatten();
+        let candidates = self
+            .keys
+            .iter()
+            .filter(|key| key.fits(algorithm))
+            .filter(|key| !by_kid || (key.kid.is_some() && key.kid == token_kid));
+        let matched = match algorithm.mac_len() {
+            Some(len) => {
+                let mut buf = [0; 64];
+                let mac = b64::decode_to(signature, &mut buf)
+                    .filter(|s| s.len() == len)
+                    .ok_or(Refusal::Signature)?;
+                let mut matched = Choice::from(0);
+                for key in candidates {
+                    matched |= key.verifies(algorithm, signing_input, signature, mac);
+                }
+                bool::from(matched)
+            }
+            None => {
+                let decoded = b64::decode(signature).ok_or(Refusal::Signature)?;
+                candidates.into_iter().any(|key| {
+                    bool::from(key.verifies(algorithm, signing_input, signature, &decoded))
+                })
+            }
+        };
+        if !matched {
             return Err(Refusal::Signature);
         }
-        Ok(SignedPayload {
+        let signed = SignedPayload {
             header: header_json,
             algorithm,
             payload,
-        })
+        };
+        if let Some(at) = cache {
+            cache::put(at, token, &signed);
+        }
+        Ok(signed)
+    }
+
+    /// Step 7: `iss` one of the configured issuers, when there are any.
+    fn check_issuer(&self, iss: Option<Member<'_>>) -> Result<(), Refusal> {
+        if self.issuers.is_empty() {
+            return Ok(());
+        }
+        match iss {
+            Some(Member::String(iss)) if self.issuers.iter().any(|i| *i == *iss) => Ok(()),
+            _ => Err(Refusal::Issuer),
+        }
+    }
+
+    /// Step 7: `aud` (a string, or an array of strings: RFC 7519 §4.1.3) holds one of the
+    /// configured audiences, when there are any.
+    fn check_audience(&self, aud: Option<Member<'_>>, claims: &[u8]) -> Result<(), Refusal> {
+        if self.audiences.is_empty() {
+            return Ok(());
+        }
+        let wanted = |a: &str| self.audiences.iter().any(|w| w == a);
+        let found = match aud {
+            Some(Member::String(aud)) => wanted(&aud),
+            Some(Member::Array) => json::parse_object(claims).is_ok_and(|claims| {
+                claims
+                    .get("aud")
+                    .and_then(Value::as_array)
+                    .is_some_and(|list| list.iter().filter_map(Value::as_str).any(wanted))
+            }),
+            _ => false,
+        };
+        if found {
+            Ok(())
+        } else {
+            Err(Refusal::Audience)
+        }
     }
 
     /// Step 6's time claims: `exp`, `nbf` and `iat` are numbers when present, and `now` lies
@@ -345,7 +591,7 @@ impl Verifier {
             _ => {}
         }
         // not yet valid when now + leeway < nbf (or iat)
-        let valid = |date: Option<NumericDate>| date.map_or(true, |d| d.reached_at(now + leeway));
+        let valid = |date: Option<NumericDate>| date.is_none_or(|d| d.reached_at(now + leeway));
         if valid(nbf) && valid(iat) {
             Ok(())
         } else {
@@ -355,17 +601,24 @@ impl Verifier {
 }
 
 /// Steps 2 and 3: the header is a strict JSON object whose `alg` is a string naming an
-/// algorithm we implement, with no `crit`. Nothing else of the header (`kid`, `jwk`, `jku`,
-/// `x5u`, `x5c`, ...) is looked at. Whether the algorithm is allowed is the caller's question.
-fn header_algorithm(header: &[u8]) -> Result<Algorithm, Refusal> {
-    let [alg, crit] = json::check(header, ["alg", "crit"])
+/// algorithm we implement, with no `crit`; and its `kid`: absent, or present (`Some`) with its
+/// string (`None` when it is not a string). Nothing else of the header (`jwk`, `jku`, `x5u`,
+/// `x5c`, ...) is looked at. Whether the algorithm is allowed is the caller's question.
+type Kid = Option<Option<String>>;
+
+fn header_algorithm(header: &[u8]) -> Result<(Algorithm, Kid), Refusal> {
+    let [alg, crit, kid] = json::check(header, ["alg", "crit", "kid"])
         .ok()
         .flatten()
         .ok_or(Refusal::Malformed)?;
+    let kid = kid.map(|kid| match kid {
+        Member::String(kid) => Some(kid.into_owned()),
+        _ => None,
+    });
     match (alg, crit) {
-        (Some(Member::String(name)), None) => {
-            Algorithm::from_name(name.as_bytes()).ok_or(Refusal::Algorithm)
-        }
+        (Some(Member::String(name)), None) => Algorithm::from_name(name.as_bytes())
+            .map(|alg| (alg, kid))
+            .ok_or(Refusal::Algorithm),
         _ => Err(Refusal::Algorithm),
     }
 }
@@ -414,6 +667,7 @@ mod tests {
             algorithms,
             leeway,
             require_exp,
+            ..Verifier::default()
         }
     }
 
@@ -431,13 +685,21 @@ mod tests {
 
     #[test]
     fn algorithm_names() {
-        for alg in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
+        for alg in Algorithm::ALL {
             assert_eq!(Algorithm::from_name(alg.name().as_bytes()), Some(alg));
         }
-        for name in [&b"hs256"[..], b"none", b"RS256", b"HS256 ", b"", b"HS1024"] {
+        for name in [
+            &b"hs256"[..],
+            b"none",
+            b"rs256",
+            b"EDDSA",
+            b"ES521",
+            b"HS256 ",
+            b"",
+        ] {
             assert_eq!(Algorithm::from_name(name), None);
         }
-        assert_eq!(Algorithm::HS384.mac_len(), 48);
+        assert_eq!(Algorithm::HS384.mac_len(), Some(48));
     }
 
     #[test]
@@ -449,12 +711,19 @@ mod tests {
         assert!(!set.contains(Algorithm::HS256));
         assert!(AlgorithmSet::default_set().contains(Algorithm::HS256));
         assert!(!AlgorithmSet::default_set().contains(Algorithm::HS384));
+        let mut all = AlgorithmSet::empty();
+        for alg in Algorithm::ALL {
+            assert!(!all.contains(alg));
+            all.insert(alg);
+        }
+        assert!(all.iter().eq(Algorithm::ALL));
     }
 
     #[test]
     fn key_debug_hides_everything() {
         let text = format!("{:?}", Key::new(b"super-secret-value"));
-        assert_eq!(text, "Key { .. }");
+        assert_eq!(text, "Key { Hmac, kid: None, alg: None }");
+        assert!(!text.contains("secret"));
     }
 
     #[test]
@@ -470,6 +739,7 @@ mod tests {
             algorithms: AlgorithmSet::default_set(),
             leeway: 0,
             require_exp: true,
+            ..Verifier::default()
         };
         let ok = v
             .verify(token, 1_300_819_379)

@@ -6,18 +6,23 @@
 //! Keeping it free of nginx symbols lets `cargo test -p onlyoffice-jwt-core` run it directly.
 //!
 //! The primitives are the well-kept crates': `hmac` and `sha2` for the MACs, `subtle` to
-//! compare them, `base64` for base64url and `serde_json` for JSON.
+//! compare them, `jsonwebtoken` (on `aws-lc-rs`) for the public-key signatures and keys,
+//! `base64` for base64url and `serde_json` for JSON.
 
 #![forbid(unsafe_code)]
 
 pub mod b64;
+pub mod cache;
 pub mod error;
 pub mod json;
 pub mod jws;
+pub mod keys;
 pub mod policy;
 pub mod profile;
 
 pub use error::Refusal;
-pub use jws::{Algorithm, AlgorithmSet, Key, NumericDate, SignedPayload, Verified, Verifier};
+pub use jws::{
+    Algorithm, AlgorithmSet, Curve, Family, Key, NumericDate, SignedPayload, Verified, Verifier,
+};
 pub use policy::{check, Accepted, RequestParts};
 pub use profile::Profile;

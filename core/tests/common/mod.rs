@@ -32,6 +32,7 @@ pub fn verifier(
         algorithms: algs(allowed),
         leeway,
         require_exp,
+        ..Verifier::default()
     }
 }
 
@@ -74,6 +75,7 @@ pub fn mint(alg: Algorithm, claims: &Value, secret: &[u8]) -> String {
         Algorithm::HS256 => jsonwebtoken::Algorithm::HS256,
         Algorithm::HS384 => jsonwebtoken::Algorithm::HS384,
         Algorithm::HS512 => jsonwebtoken::Algorithm::HS512,
+        other => panic!("{other:?} is not an HMAC algorithm"),
     };
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(alg),

@@ -1,0 +1,205 @@
+//! The worker's cache of public-key verdicts: the tokens whose signature verified, so that a
+//! repeated RS/PS/ES/EdDSA token costs a lookup instead of a verification.
+//!
+//! - An entry is the whole token (the key of the map, compared byte for byte: a verdict is
+//!   only ever reused for the identical token) with what [`Verifier::verify_signature`]
+//!   returned for it, under the verifier (the location's keys and algorithms) that verified
+//!   it. Only good signatures are kept: a forged or unknown token costs one verification.
+//! - Only the signature is cached: the claims (`exp`, `nbf`, `iat`, `iss`, `aud`, the
+//!   profile's) are checked again on every request.
+//! - One cache per thread, that is per nginx worker. Each configuration has its own
+//!   generation: the first lookup under a newer one empties the cache (a reload in the same
+//!   process; new workers start empty anyway).
+//! - Bounded: at most [`MAX_ENTRIES`] tokens and [`MAX_BYTES`] bytes of tokens and texts; the
+//!   oldest entries go first.
+//!
+//! [`Verifier::verify_signature`]: crate::Verifier::verify_signature
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::jws::SignedPayload;
+
+/// The most tokens kept per worker.
+pub const MAX_ENTRIES: usize = 1024;
+/// The most bytes kept per worker: tokens, headers and claims.
+pub const MAX_BYTES: usize = 4 << 20;
+/// What an entry is counted for besides its texts (map slot, queue slot, allocations).
+const ENTRY_OVERHEAD: usize = 96;
+
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+static VERIFIER: AtomicU64 = AtomicU64::new(0);
+
+/// A verifier's place in the cache: its configuration's generation and its own number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheKey {
+    generation: u64,
+    verifier: u64,
+}
+
+impl CacheKey {
+    /// A new place, in the current configuration's generation.
+    pub fn new() -> CacheKey {
+        CacheKey {
+            generation: GENERATION.load(Ordering::Relaxed),
+            verifier: VERIFIER.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+}
+
+impl Default for CacheKey {
+    fn default() -> Self {
+        CacheKey::new()
+    }
+}
+
+/// Starts a new configuration's generation: what was cached under the previous ones is
+/// dropped at the next lookup. Called when a configuration is read.
+pub fn new_generation() {
+    GENERATION.fetch_add(1, Ordering::Relaxed);
+}
+
+struct Entry {
+    verifier: u64,
+    signed: SignedPayload,
+}
+
+#[derive(Default)]
+struct Cache {
+    generation: u64,
+    entries: HashMap<Rc<[u8]>, Entry>,
+    order: VecDeque<Rc<[u8]>>,
+    bytes: usize,
+}
+
+thread_local! {
+    static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
+}
+
+fn size(token: &[u8], signed: &SignedPayload) -> usize {
+    token.len() + signed.header.len() + signed.payload.len() + ENTRY_OVERHEAD
+}
+
+impl Cache {
+    /// Empties the cache when `at` is of another generation than what it holds.
+    fn enter(&mut self, at: CacheKey) {
+        if self.generation != at.generation {
+            *self = Cache {
+                generation: at.generation,
+                ..Cache::default()
+            };
+        }
+    }
+
+    fn evict_oldest(&mut self) {
+        if let Some(token) = self.order.pop_front() {
+            if let Some(entry) = self.entries.remove(&token) {
+                self.bytes -= size(&token, &entry.signed);
+            }
+        }
+    }
+}
+
+/// What the cache holds for `token` under the verifier at `at`.
+pub fn get(at: CacheKey, token: &[u8]) -> Option<SignedPayload> {
+    CACHE.with(|cache| {
+        let mut cache = cache.try_borrow_mut().ok()?;
+        cache.enter(at);
+        cache
+            .entries
+            .get(token)
+            .filter(|entry| entry.verifier == at.verifier)
+            .map(|entry| entry.signed.clone())
+    })
+}
+
+/// Keeps `token`'s verdict under the verifier at `at`, dropping the oldest entries to stay
+/// within the bounds. A token too big for the cache is not kept.
+pub fn put(at: CacheKey, token: &[u8], signed: &SignedPayload) {
+    let needed = size(token, signed);
+    if needed > MAX_BYTES {
+        return;
+    }
+    CACHE.with(|cache| {
+        let Ok(mut cache) = cache.try_borrow_mut() else {
+            return;
+        };
+        cache.enter(at);
+        if let Some(old) = cache.entries.remove(token) {
+            // the same token under another verifier: replaced
+            cache.bytes -= size(token, &old.signed);
+            cache.order.retain(|t| **t != *token);
+        }
+        while cache.entries.len() >= MAX_ENTRIES || cache.bytes + needed > MAX_BYTES {
+            cache.evict_oldest();
+        }
+        let token: Rc<[u8]> = Rc::from(token);
+        cache.order.push_back(token.clone());
+        cache.entries.insert(
+            token,
+            Entry {
+                verifier: at.verifier,
+                signed: signed.clone(),
+            },
+        );
+        cache.bytes += needed;
+    });
+}
+
+/// The number of tokens and bytes held (for tests).
+pub fn usage() -> (usize, usize) {
+    CACHE.with(|cache| {
+        cache
+            .try_borrow()
+            .map(|c| (c.entries.len(), c.bytes))
+            .unwrap_or_default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Algorithm;
+
+    fn signed(n: usize) -> SignedPayload {
+        SignedPayload {
+            header: b"{}".to_vec(),
+            algorithm: Algorithm::RS256,
+            payload: vec![b'x'; n],
+        }
+    }
+
+    #[test]
+    fn bounded_in_entries_and_bytes() {
+        let at = CacheKey::new();
+        for i in 0..MAX_ENTRIES + 10 {
+            put(at, format!("t{i}").as_bytes(), &signed(10));
+        }
+        assert_eq!(usage().0, MAX_ENTRIES);
+        assert!(get(at, b"t0").is_none(), "oldest dropped");
+        assert!(get(at, format!("t{}", MAX_ENTRIES + 9).as_bytes()).is_some());
+        for i in 0..10 {
+            put(at, format!("big{i}").as_bytes(), &signed(MAX_BYTES / 4));
+        }
+        assert!(usage().1 <= MAX_BYTES);
+        assert!(get(at, b"big9").is_some() && get(at, b"big0").is_none());
+        put(at, b"huge", &signed(MAX_BYTES));
+        assert!(get(at, b"huge").is_none());
+    }
+
+    #[test]
+    fn keyed_by_verifier_and_emptied_by_a_new_generation() {
+        let (a, b) = (CacheKey::new(), CacheKey::new());
+        put(a, b"tok", &signed(3));
+        assert_eq!(get(a, b"tok"), Some(signed(3)));
+        assert_eq!(get(b, b"tok"), None);
+        assert_eq!(get(a, b"tok2"), None);
+        new_generation();
+        let c = CacheKey::new();
+        assert_eq!(get(c, b"tok"), None);
+        assert_eq!(usage(), (0, 0));
+        assert_eq!(get(a, b"tok"), None);
+    }
+}
