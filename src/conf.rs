@@ -15,7 +15,9 @@ use ngx::ffi::{
     NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET, NGX_HTTP_MAIN_CONF, NGX_HTTP_SRV_CONF,
 };
 use ngx::ngx_string;
-use onlyoffice_jwt_core::{Algorithm, AlgorithmSet, Key, Profile, Verifier};
+use onlyoffice_jwt_core::cache::CacheKey;
+use onlyoffice_jwt_core::keys::{self, KeyError};
+use onlyoffice_jwt_core::{Algorithm, AlgorithmSet, Family, Key, Profile, Verifier};
 use thiserror::Error;
 
 use crate::log::{conf_warn, emerg};
@@ -55,13 +57,17 @@ pub struct LocConf {
     pub profile: Option<Profile>,
     /// Where the `onlyoffice_jwt` directive was given, for messages found at merge time.
     profile_where: Option<String>,
-    /// Secrets given at this level (`onlyoffice_jwt_secret` and `onlyoffice_jwt_secret_file`).
+    /// Keys given at this level (`onlyoffice_jwt_secret`, `onlyoffice_jwt_secret_file` and
+    /// `onlyoffice_jwt_key_file`).
     own_keys: Vec<Key>,
     /// The secrets in force: this level's own once it has any (they replace the inherited
     /// set), else the enclosing level's after the merge. Kept up to date while parsing,
     /// because nginx never merges the `http` level itself: it is only ever `prev`.
     keys: Option<Rc<[Key]>>,
     algorithms: Option<AlgorithmSet>,
+    /// `onlyoffice_jwt_issuer` and `onlyoffice_jwt_audience`.
+    issuers: Option<Rc<[String]>>,
+    audiences: Option<Rc<[String]>>,
     /// The token header's name: empty while not set (an empty name is refused).
     pub header: Vec<u8>,
     pub token: Option<*mut ngx_http_complex_value_t>,
@@ -96,6 +102,8 @@ impl Default for LocConf {
             own_keys: Vec::new(),
             keys: None,
             algorithms: None,
+            issuers: None,
+            audiences: None,
             header: Vec::new(),
             token: None,
             leeway: UNSET_TIME,
@@ -125,8 +133,14 @@ enum ConfError {
     NoSecretInFile(String),
     #[error("algorithm \"none\" is not allowed")]
     AlgorithmNone,
-    #[error("unknown algorithm \"{0}\", it must be \"HS256\", \"HS384\" or \"HS512\"")]
+    #[error("unknown algorithm \"{0}\", it must be one of HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 and EdDSA")]
     Algorithm(String),
+    #[error("cannot read key file \"{0}\": {1}")]
+    KeyFile(String, std::io::Error),
+    #[error("key file \"{0}\": {1}")]
+    Key(String, KeyError),
+    #[error("empty value")]
+    EmptyValue,
     #[error("invalid header name \"{0}\"")]
     HeaderName(String),
     #[error("invalid value \"{0}\", it must be \"error=401\" or \"error=403\"")]
@@ -180,7 +194,7 @@ macro_rules! command {
     };
 }
 
-pub static mut NGX_HTTP_ONLYOFFICE_JWT_COMMANDS: [ngx_command_t; 12] = [
+pub static mut NGX_HTTP_ONLYOFFICE_JWT_COMMANDS: [ngx_command_t; 15] = [
     command!("onlyoffice_jwt", NGX_CONF_TAKE1, cmd_onlyoffice_jwt),
     command!("onlyoffice_jwt_secret", NGX_CONF_TAKE1, cmd_secret),
     command!(
@@ -188,7 +202,10 @@ pub static mut NGX_HTTP_ONLYOFFICE_JWT_COMMANDS: [ngx_command_t; 12] = [
         NGX_CONF_TAKE1,
         cmd_secret_file
     ),
+    command!("onlyoffice_jwt_key_file", NGX_CONF_TAKE1, cmd_key_file),
     command!("onlyoffice_jwt_algorithms", NGX_CONF_1MORE, cmd_algorithms),
+    command!("onlyoffice_jwt_issuer", NGX_CONF_1MORE, cmd_issuer),
+    command!("onlyoffice_jwt_audience", NGX_CONF_1MORE, cmd_audience),
     command!("onlyoffice_jwt_header", NGX_CONF_TAKE1, cmd_header),
     command!("onlyoffice_jwt_token", NGX_CONF_TAKE1, cmd_token),
     slot!(
@@ -353,6 +370,61 @@ fn cmd_secret_file(
     Ok(Outcome::Ok)
 }
 
+fn cmd_key_file(
+    cf: &mut ngx_conf_t,
+    lcf: &mut LocConf,
+    args: &[ngx_str_t],
+) -> Result<Outcome, ConfError> {
+    let mut name = value(args)?;
+    // SAFETY: as in cmd_secret_file.
+    if unsafe { ngx_conf_full_name(cf.cycle, &mut name, 1) } != 0 {
+        return Ok(Outcome::Logged);
+    }
+    let path = name.to_string_lossy_owned();
+    let text = std::fs::read(&path).map_err(|e| ConfError::KeyFile(path.clone(), e))?;
+    let keys = keys::load(&text).map_err(|e| ConfError::Key(path, e))?;
+    lcf.own_keys.extend(keys);
+    lcf.keys = Some(Rc::from(lcf.own_keys.clone()));
+    Ok(Outcome::Ok)
+}
+
+/// The values of a directive that takes one or more non-empty strings.
+fn values(args: &[ngx_str_t]) -> Result<Rc<[String]>, ConfError> {
+    let values: Vec<String> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy_owned())
+        .collect();
+    if values.iter().any(String::is_empty) {
+        return Err(ConfError::EmptyValue);
+    }
+    Ok(Rc::from(values))
+}
+
+fn cmd_issuer(
+    _cf: &mut ngx_conf_t,
+    lcf: &mut LocConf,
+    args: &[ngx_str_t],
+) -> Result<Outcome, ConfError> {
+    if lcf.issuers.is_some() {
+        return Ok(Outcome::Duplicate);
+    }
+    lcf.issuers = Some(values(args)?);
+    Ok(Outcome::Ok)
+}
+
+fn cmd_audience(
+    _cf: &mut ngx_conf_t,
+    lcf: &mut LocConf,
+    args: &[ngx_str_t],
+) -> Result<Outcome, ConfError> {
+    if lcf.audiences.is_some() {
+        return Ok(Outcome::Duplicate);
+    }
+    lcf.audiences = Some(values(args)?);
+    Ok(Outcome::Ok)
+}
+
 fn cmd_algorithms(
     _cf: &mut ngx_conf_t,
     lcf: &mut LocConf,
@@ -476,6 +548,8 @@ fn merge_loc_conf(cf: &mut ngx_conf_t, prev: &LocConf, conf: &mut LocConf) -> *m
     }
     merge_option(&mut conf.keys, &prev.keys);
     merge_option(&mut conf.algorithms, &prev.algorithms);
+    merge_option(&mut conf.issuers, &prev.issuers);
+    merge_option(&mut conf.audiences, &prev.audiences);
     merge_option(&mut conf.token, &prev.token);
     merge_option(&mut conf.require, &prev.require);
     // as nginx's ngx_conf_merge_*_value macros do
@@ -525,16 +599,39 @@ fn merge_loc_conf(cf: &mut ngx_conf_t, prev: &LocConf, conf: &mut LocConf) -> *m
             ngx::ngx_log_error!(
                 ngx::ffi::NGX_LOG_EMERG,
                 cf.log,
-                "no secret for \"onlyoffice_jwt {}\" in {at}: set \"onlyoffice_jwt_secret\" \
-                 or \"onlyoffice_jwt_secret_file\" at its level or above",
+                "no secret for \"onlyoffice_jwt {}\" in {at}: set \"onlyoffice_jwt_secret\", \
+                 \"onlyoffice_jwt_secret_file\" or \"onlyoffice_jwt_key_file\" at its level \
+                 or above",
                 profile.name()
             );
             return NGX_CONF_ERROR;
         }
     };
+    let algorithms = conf.algorithms.unwrap_or(AlgorithmSet::default_set());
+    if !keys
+        .iter()
+        .any(|key| algorithms.iter().any(|alg| key.fits(alg)))
+    {
+        let at = conf.profile_where.as_deref().unwrap_or("");
+        let allowed: Vec<&str> = algorithms.iter().map(Algorithm::name).collect();
+        let kinds: Vec<String> = keys.iter().map(|key| family_name(key.family())).collect();
+        ngx::ngx_log_error!(
+            ngx::ffi::NGX_LOG_EMERG,
+            cf.log,
+            "no key of \"onlyoffice_jwt {}\" in {at} verifies an allowed algorithm ({}): \
+             the keys are {}; set \"onlyoffice_jwt_algorithms\"",
+            profile.name(),
+            allowed.join(" "),
+            kinds.join(", ")
+        );
+        return NGX_CONF_ERROR;
+    }
     conf.verifier = Some(Verifier {
         keys,
-        algorithms: conf.algorithms.unwrap_or(AlgorithmSet::default_set()),
+        algorithms,
+        issuers: conf.issuers.clone().unwrap_or_default(),
+        audiences: conf.audiences.clone().unwrap_or_default(),
+        cache: Some(CacheKey::new()),
         leeway: conf.leeway,
         require_exp: match conf.require_exp {
             UNSET_FLAG => profile.requires_exp_by_default(),
@@ -542,6 +639,16 @@ fn merge_loc_conf(cf: &mut ngx_conf_t, prev: &LocConf, conf: &mut LocConf) -> *m
         },
     });
     NGX_CONF_OK
+}
+
+/// A kind of key as messages name it.
+fn family_name(family: Family) -> String {
+    match family {
+        Family::Hmac => "HMAC secrets".to_owned(),
+        Family::Rsa => "RSA keys".to_owned(),
+        Family::Ec(curve) => format!("EC keys ({curve:?})"),
+        Family::Ed25519 => "Ed25519 keys".to_owned(),
+    }
 }
 
 fn merge_option<T: Clone>(conf: &mut Option<T>, prev: &Option<T>) {

@@ -33,6 +33,8 @@ impl HttpModule for Module {
     unsafe extern "C" fn preconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
         // SAFETY: nginx passes a valid configuration.
         let cf = unsafe { &mut *cf };
+        // The verifiers of this configuration get a new generation of the token cache.
+        onlyoffice_jwt_core::cache::new_generation();
         match variables::add_variables(cf) {
             Ok(()) => Status::NGX_OK.into(),
             Err(status) => status.into(),
