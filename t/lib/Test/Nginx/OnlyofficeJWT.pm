@@ -3,7 +3,8 @@ package Test::Nginx::OnlyofficeJWT;
 # Helpers for the ngx-onlyoffice-jwt tests: the preamble and the nginx.conf skeleton every
 # test shares, tokens signed the way the ONLYOFFICE Document Server and seahub sign them,
 # tokens broken on purpose, raw requests with bodies, and a reload that waits until it is
-# through. Core Perl only (Digest::SHA, MIME::Base64, JSON::PP). Uses only the part of the
+# through. Core Perl only (Digest::SHA, MIME::Base64, JSON::PP); public-key tokens come from
+# openssl (the keys) and PyJWT (t/lib/jwt_tool.py). Uses only the part of the
 # Test::Nginx API that both t/lib/Test/Nginx.pm and nginx-tests' lib/Test/Nginx.pm have.
 #
 #     BEGIN { use FindBin; chdir($FindBin::Bin); }
@@ -19,6 +20,8 @@ use warnings;
 use strict;
 
 use Exporter ();
+use File::Basename qw/ dirname /;
+use File::Spec ();
 use Digest::SHA qw/ hmac_sha256 hmac_sha384 hmac_sha512 /;
 use IO::Select;
 use JSON::PP;
@@ -33,7 +36,7 @@ our @ISA = qw/ Exporter /;
 our @EXPORT = qw/ http_conf server_conf reload_and_wait read_response
 	b64url jwt jwt_raw json canonical_json http_req status_of
 	header_of body_of ds_obj ds_with ds_without ds_json ds_jwt ds_callback
-	ds_posted_body signed_callback /;
+	ds_posted_body signed_callback key_tool openssl_keypair /;
 
 sub import {
 	my $caller = caller;
@@ -362,6 +365,42 @@ sub body_of {
 	return undef unless defined $r;
 	my (undef, $body) = split /\r\n\r\n/, $r, 2;
 	return $body;
+}
+
+###############################################################################
+
+# Public keys: openssl makes them, PyJWT and cryptography (python3-jwt, python3-cryptography)
+# sign with them, through t/lib/jwt_tool.py.
+
+my $tool = File::Spec->rel2abs(dirname(__FILE__) . '/../../jwt_tool.py');
+my $python;
+
+# key_tool(@args): jwt_tool.py's output (a token or a JWK Set); dies when it fails.
+sub key_tool {
+	$python //= (grep {
+		system("$_ -c 'import jwt, cryptography' >/dev/null 2>&1") == 0
+	} 'python3', '/usr/bin/python3')[0]
+		// die "no python3 with PyJWT and cryptography (python3-jwt python3-cryptography)\n";
+	open my $fh, '-|', $python, $tool, @_ or die "cannot run $tool: $!\n";
+	local $/;
+	my $out = <$fh>;
+	close $fh or die "jwt_tool.py @_[0 .. 1] failed\n";
+	chomp $out;
+	return $out;
+}
+
+# openssl_keypair($dir, $name, @genpkey_options): $dir/$name.key (private, PEM) and
+# $dir/$name.pub (its SPKI public key, PEM) made by openssl genpkey.
+sub openssl_keypair {
+	my ($dir, $name, @opts) = @_;
+	# genpkey draws its progress on stderr
+	open my $err, '>&', \*STDERR or die "dup: $!\n";
+	open STDERR, '>', '/dev/null' or die "/dev/null: $!\n";
+	my $rc = system('openssl', 'genpkey', @opts, '-out', "$dir/$name.key");
+	open STDERR, '>&', $err or die "dup: $!\n";
+	$rc == 0 or die "openssl genpkey @opts failed\n";
+	system('openssl', 'pkey', '-in', "$dir/$name.key", '-pubout',
+		'-out', "$dir/$name.pub") == 0 or die "openssl pkey -pubout failed\n";
 }
 
 1;
