@@ -85,6 +85,7 @@ thread_local! {
                         algorithms: set,
                         leeway: 60,
                         require_exp: p.requires_exp_by_default(),
+                        ..Verifier::default()
                     },
                 )
             })

@@ -37,6 +37,7 @@ thread_local! {
             algorithms: set,
             leeway: 60,
             require_exp: Profile::Callback.requires_exp_by_default(),
+            ..Verifier::default()
         }
     };
 }

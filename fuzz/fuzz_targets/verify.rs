@@ -13,18 +13,29 @@
 //! 3. as the header of a token signed here: likewise for `alg` and `crit`.
 //!
 //! Ways 2 and 3 reach the code after the signature check, which random tokens never do.
+//! One configuration also holds public keys (Ed25519 and P-256, as JWKs through the key-file
+//! loader, beside an HMAC secret): its EdDSA and ES256 tokens are signed here with aws-lc-rs,
+//! and the model accepts an EdDSA signature that is the key's (deterministic) one and an
+//! ES256 signature that aws-lc-rs verifies under the configured public key.
 //! Nothing is refused for its length: the verifier has no length limit, nor has the model.
 
 #![no_main]
 
 use std::rc::Rc;
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{
+    EcdsaKeyPair, Ed25519KeyPair, KeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_FIXED,
+    ECDSA_P256_SHA256_FIXED_SIGNING,
+};
 use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;
-use onlyoffice_jwt_core::{b64, json, Algorithm, AlgorithmSet, Key, Refusal, Verified, Verifier};
+use onlyoffice_jwt_core::{
+    b64, json, keys, Algorithm, AlgorithmSet, Key, Refusal, Verified, Verifier,
+};
 use serde_json::{Map, Value};
 
 const NOW: i64 = 1_735_732_900;
@@ -32,6 +43,45 @@ const SECRET_A: &[u8] = b"fuzz-secret-a-0123456789abcdefghijkl";
 const SECRET_B: &[u8] = b"b";
 const FOREIGN: &[u8] = b"fuzz-secret-not-configured-0123456789";
 const ALL: [Algorithm; 3] = [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512];
+const WITH_PUBLIC: [Algorithm; 4] = [
+    Algorithm::HS256,
+    Algorithm::HS512,
+    Algorithm::EdDSA,
+    Algorithm::ES256,
+];
+
+/// The private keys of the public-key configuration, and foreign ones.
+struct Signers {
+    ed: Ed25519KeyPair,
+    ec: EcdsaKeyPair,
+    foreign_ed: Ed25519KeyPair,
+    foreign_ec: EcdsaKeyPair,
+    /// The configured public keys, read as a key file.
+    keys: Vec<Key>,
+}
+
+fn signers() -> Signers {
+    let ed = Ed25519KeyPair::generate().expect("ed25519 key");
+    let ec = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).expect("p-256 key");
+    let point = ec.public_key().as_ref().to_vec();
+    let jwks = format!(
+        r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","x":"{}"}},{{"kty":"EC","crv":"P-256","x":"{}","y":"{}"}}]}}"#,
+        STRICT.encode(ed.public_key().as_ref()),
+        STRICT.encode(&point[1..33]),
+        STRICT.encode(&point[33..65]),
+    );
+    Signers {
+        keys: keys::load(jwks.as_bytes()).expect("public keys load"),
+        ed,
+        ec,
+        foreign_ed: Ed25519KeyPair::generate().expect("ed25519 key"),
+        foreign_ec: EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).expect("p-256 key"),
+    }
+}
+
+thread_local! {
+    static SIGNERS: Signers = signers();
+}
 
 /// RFC 7515's BASE64URL, configured here and not taken from the core: unpadded, URL-safe,
 /// canonical trailing bits.
@@ -47,6 +97,8 @@ struct Config {
     verifier: Verifier,
     secrets: &'static [&'static [u8]],
     algorithms: &'static [Algorithm],
+    /// The public keys of [`SIGNERS`] are configured too.
+    public: bool,
 }
 
 fn config(
@@ -54,33 +106,42 @@ fn config(
     algorithms: &'static [Algorithm],
     leeway: i64,
     require_exp: bool,
+    public: bool,
 ) -> Config {
     let mut set = AlgorithmSet::empty();
     for alg in algorithms {
         set.insert(*alg);
     }
+    let mut keys: Vec<Key> = secrets.iter().map(|s| Key::new(s)).collect();
+    if public {
+        SIGNERS.with(|s| keys.extend(s.keys.iter().cloned()));
+    }
     Config {
         verifier: Verifier {
-            keys: Rc::from(secrets.iter().map(|s| Key::new(s)).collect::<Vec<_>>()),
+            keys: Rc::from(keys),
             algorithms: set,
             leeway,
             require_exp,
+            ..Verifier::default()
         },
         secrets,
         algorithms,
+        public,
     }
 }
 
 thread_local! {
-    static CONFIGS: [Config; 4] = [
+    static CONFIGS: [Config; 5] = [
         // the default: one secret, HS256
-        config(&[SECRET_A], &[Algorithm::HS256], 60, false),
+        config(&[SECRET_A], &[Algorithm::HS256], 60, false, false),
         // rotation: two secrets (one empty-ish), every algorithm
-        config(&[SECRET_B, SECRET_A], &ALL, 60, false),
+        config(&[SECRET_B, SECRET_A], &ALL, 60, false, false),
         // callback-like: exp required, no leeway, HS512 only
-        config(&[SECRET_A], &[Algorithm::HS512], 0, true),
+        config(&[SECRET_A], &[Algorithm::HS512], 0, true, false),
         // extreme leeway
-        config(&[SECRET_A, b""], &[Algorithm::HS384, Algorithm::HS256], i64::MAX, false),
+        config(&[SECRET_A, b""], &[Algorithm::HS384, Algorithm::HS256], i64::MAX, false, false),
+        // a secret and public keys
+        config(&[SECRET_A], &WITH_PUBLIC, 60, false, true),
     ];
 }
 
@@ -90,8 +151,26 @@ thread_local! {
         [SECRET_A, SECRET_B, FOREIGN, b""].iter().map(|s| (*s, Key::new(s))).collect();
 }
 
-/// The signature segment of `input` under `alg` with `secret`.
+/// The signature segment of `input` under `alg` with `secret`; for EdDSA and ES256, with
+/// the configured private key (a foreign one for [`FOREIGN`]).
 fn mac(secret: &[u8], alg: Algorithm, input: &[u8]) -> Option<String> {
+    let foreign = secret == FOREIGN;
+    match alg {
+        Algorithm::EdDSA => {
+            return SIGNERS.with(|s| {
+                let key = if foreign { &s.foreign_ed } else { &s.ed };
+                Some(STRICT.encode(key.sign(input)))
+            })
+        }
+        Algorithm::ES256 => {
+            return SIGNERS.with(|s| {
+                let key = if foreign { &s.foreign_ec } else { &s.ec };
+                let sig = key.sign(&SystemRandom::new(), input).ok()?;
+                Some(STRICT.encode(sig))
+            })
+        }
+        _ => {}
+    }
     KEYS.with(|keys| {
         keys.iter()
             .find(|(s, _)| *s == secret)
@@ -197,10 +276,26 @@ fn model_signature(cfg: &Config, data: &[u8]) -> Result<ModelSigned, Refusal> {
     let claims = STRICT.decode(c).map_err(|_| Refusal::Malformed)?;
     // base64url has one spelling per octet string: comparing the texts compares the MACs.
     let input = &data[..h.len() + 1 + c.len()];
-    let signed = cfg
-        .secrets
-        .iter()
-        .any(|k| mac(k, algorithm, input).is_some_and(|m| m.as_bytes() == s));
+    let signed = match algorithm {
+        Algorithm::EdDSA => {
+            cfg.public && mac(SECRET_A, algorithm, input).is_some_and(|m| m.as_bytes() == s)
+        }
+        Algorithm::ES256 => {
+            cfg.public
+                && SIGNERS.with(|signers| {
+                    let point = signers.ec.public_key().as_ref().to_vec();
+                    STRICT.decode(s).is_ok_and(|sig| {
+                        UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point)
+                            .verify(input, &sig)
+                            .is_ok()
+                    })
+                })
+        }
+        _ => cfg
+            .secrets
+            .iter()
+            .any(|k| mac(k, algorithm, input).is_some_and(|m| m.as_bytes() == s)),
+    };
     if !signed {
         return Err(Refusal::Signature);
     }
@@ -261,6 +356,14 @@ fn check_lookups(verified: &Verified, claims: &Map<String, Value>, header: &Map<
     }
 }
 
+/// Whether the configuration holds the key this target signs `alg` tokens with.
+fn holds_key(cfg: &Config, alg: Algorithm) -> bool {
+    match alg {
+        Algorithm::EdDSA | Algorithm::ES256 => cfg.public,
+        _ => cfg.secrets.contains(&SECRET_A),
+    }
+}
+
 /// Way 1: any bytes as a token.
 fn arbitrary_token(cfg: &Config, data: &[u8]) {
     let model = model_signature(cfg, data);
@@ -316,7 +419,7 @@ fn as_claims(cfg: &Config, data: &[u8], algs: &[Algorithm]) {
                 Err(Refusal::Malformed)
             } else if !cfg.algorithms.contains(&alg) {
                 Err(Refusal::Algorithm)
-            } else if !cfg.secrets.contains(&SECRET_A) {
+            } else if !holds_key(cfg, alg) {
                 Err(Refusal::Signature)
             } else {
                 Ok(())
@@ -381,7 +484,7 @@ fn as_header(cfg: &Config, data: &[u8]) {
     let want = match &parsed {
         Err(_) => Err(Refusal::Malformed),
         Ok(header) => model_header(header, cfg.algorithms).and_then(|_| {
-            if cfg.secrets.contains(&SECRET_A) {
+            if holds_key(cfg, alg) {
                 Ok(())
             } else {
                 Err(Refusal::Signature)
@@ -413,7 +516,9 @@ fuzz_target!(|data: &[u8]| {
         }
         as_claims(&configs[1], data, &ALL);
         as_claims(&configs[2], data, &[Algorithm::HS512, Algorithm::HS256]);
+        as_claims(&configs[4], data, &WITH_PUBLIC);
         as_header(&configs[0], data);
         as_header(&configs[1], data);
+        as_header(&configs[4], data);
     });
 });
