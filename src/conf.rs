@@ -388,8 +388,11 @@ fn cmd_key_file(
     Ok(Outcome::Ok)
 }
 
-/// The values of a directive that takes one or more non-empty strings.
-fn values(args: &[ngx_str_t]) -> Result<Rc<[String]>, ConfError> {
+/// Sets a directive that takes one or more non-empty strings, once per level.
+fn set_values(slot: &mut Option<Rc<[String]>>, args: &[ngx_str_t]) -> Result<Outcome, ConfError> {
+    if slot.is_some() {
+        return Ok(Outcome::Duplicate);
+    }
     let values: Vec<String> = args
         .iter()
         .skip(1)
@@ -398,7 +401,8 @@ fn values(args: &[ngx_str_t]) -> Result<Rc<[String]>, ConfError> {
     if values.iter().any(String::is_empty) {
         return Err(ConfError::EmptyValue);
     }
-    Ok(Rc::from(values))
+    *slot = Some(Rc::from(values));
+    Ok(Outcome::Ok)
 }
 
 fn cmd_issuer(
@@ -406,11 +410,7 @@ fn cmd_issuer(
     lcf: &mut LocConf,
     args: &[ngx_str_t],
 ) -> Result<Outcome, ConfError> {
-    if lcf.issuers.is_some() {
-        return Ok(Outcome::Duplicate);
-    }
-    lcf.issuers = Some(values(args)?);
-    Ok(Outcome::Ok)
+    set_values(&mut lcf.issuers, args)
 }
 
 fn cmd_audience(
@@ -418,11 +418,7 @@ fn cmd_audience(
     lcf: &mut LocConf,
     args: &[ngx_str_t],
 ) -> Result<Outcome, ConfError> {
-    if lcf.audiences.is_some() {
-        return Ok(Outcome::Duplicate);
-    }
-    lcf.audiences = Some(values(args)?);
-    Ok(Outcome::Ok)
+    set_values(&mut lcf.audiences, args)
 }
 
 fn cmd_algorithms(
