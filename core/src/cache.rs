@@ -4,7 +4,7 @@
 //! - An entry is the whole token (the key of the map, compared byte for byte: a verdict is
 //!   only ever reused for the identical token) with what [`Verifier::verify_signature`]
 //!   returned for it, under the verifier (the location's keys and algorithms) that verified
-//!   it. Only good signatures are kept: a forged or unknown token costs one verification.
+//!   it; a token used in several locations has an entry for each. Only good signatures are kept: a forged or unknown token costs one verification.
 //! - Only the signature is cached: the claims (`exp`, `nbf`, `iat`, `iss`, `aud`, the
 //!   profile's) are checked again on every request.
 //! - One cache per thread, that is per nginx worker. Each configuration has its own
@@ -66,11 +66,14 @@ struct Entry {
     signed: SignedPayload,
 }
 
+/// The entries of each token (one per verifier that verified it: locations each have their
+/// own), and the order they came in.
 #[derive(Default)]
 struct Cache {
     generation: u64,
-    entries: HashMap<Rc<[u8]>, Entry>,
-    order: VecDeque<Rc<[u8]>>,
+    entries: HashMap<Rc<[u8]>, Vec<Entry>>,
+    order: VecDeque<(Rc<[u8]>, u64)>,
+    count: usize,
     bytes: usize,
 }
 
@@ -94,10 +97,19 @@ impl Cache {
     }
 
     fn evict_oldest(&mut self) {
-        if let Some(token) = self.order.pop_front() {
-            if let Some(entry) = self.entries.remove(&token) {
-                self.bytes -= size(&token, &entry.signed);
-            }
+        let Some((token, verifier)) = self.order.pop_front() else {
+            return;
+        };
+        let Some(list) = self.entries.get_mut(&token) else {
+            return;
+        };
+        if let Some(i) = list.iter().position(|e| e.verifier == verifier) {
+            let entry = list.swap_remove(i);
+            self.bytes -= size(&token, &entry.signed);
+            self.count -= 1;
+        }
+        if list.is_empty() {
+            self.entries.remove(&token);
         }
     }
 }
@@ -109,8 +121,9 @@ pub fn get(at: CacheKey, token: &[u8]) -> Option<SignedPayload> {
         cache.enter(at);
         cache
             .entries
-            .get(token)
-            .filter(|entry| entry.verifier == at.verifier)
+            .get(token)?
+            .iter()
+            .find(|entry| entry.verifier == at.verifier)
             .map(|entry| entry.signed.clone())
     })
 }
@@ -127,23 +140,24 @@ pub fn put(at: CacheKey, token: &[u8], signed: &SignedPayload) {
             return;
         };
         cache.enter(at);
-        if let Some(old) = cache.entries.remove(token) {
-            // the same token under another verifier: replaced
-            cache.bytes -= size(token, &old.signed);
-            cache.order.retain(|t| **t != *token);
+        let known = cache.entries.get(token);
+        if known.is_some_and(|list| list.iter().any(|e| e.verifier == at.verifier)) {
+            return;
         }
-        while cache.entries.len() >= MAX_ENTRIES || cache.bytes + needed > MAX_BYTES {
+        while cache.count >= MAX_ENTRIES || cache.bytes + needed > MAX_BYTES {
             cache.evict_oldest();
         }
-        let token: Rc<[u8]> = Rc::from(token);
-        cache.order.push_back(token.clone());
-        cache.entries.insert(
-            token,
-            Entry {
-                verifier: at.verifier,
-                signed: signed.clone(),
-            },
-        );
+        // the token's text once, shared by its entries and the queue
+        let token: Rc<[u8]> = match cache.entries.get_key_value(token) {
+            Some((shared, _)) => shared.clone(),
+            None => Rc::from(token),
+        };
+        cache.order.push_back((token.clone(), at.verifier));
+        cache.entries.entry(token).or_default().push(Entry {
+            verifier: at.verifier,
+            signed: signed.clone(),
+        });
+        cache.count += 1;
         cache.bytes += needed;
     });
 }
@@ -153,7 +167,7 @@ pub fn usage() -> (usize, usize) {
     CACHE.with(|cache| {
         cache
             .try_borrow()
-            .map(|c| (c.entries.len(), c.bytes))
+            .map(|c| (c.count, c.bytes))
             .unwrap_or_default()
     })
 }
@@ -195,6 +209,12 @@ mod tests {
         put(a, b"tok", &signed(3));
         assert_eq!(get(a, b"tok"), Some(signed(3)));
         assert_eq!(get(b, b"tok"), None);
+        // two locations' verifiers keep their own entries of one token
+        put(b, b"tok", &signed(4));
+        assert_eq!(get(a, b"tok"), Some(signed(3)));
+        assert_eq!(get(b, b"tok"), Some(signed(4)));
+        put(b, b"tok", &signed(4));
+        assert_eq!(usage().0, 2);
         assert_eq!(get(a, b"tok2"), None);
         new_generation();
         let c = CacheKey::new();
