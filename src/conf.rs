@@ -622,12 +622,14 @@ fn merge_loc_conf(cf: &mut ngx_conf_t, prev: &LocConf, conf: &mut LocConf) -> *m
         );
         return NGX_CONF_ERROR;
     }
+    // only public-key tokens are cached: a location with secrets only needs no place
+    let public = keys.iter().any(|key| key.family() != Family::Hmac);
     conf.verifier = Some(Verifier {
         keys,
         algorithms,
         issuers: conf.issuers.clone().unwrap_or_default(),
         audiences: conf.audiences.clone().unwrap_or_default(),
-        cache: Some(CacheKey::new()),
+        cache: public.then(CacheKey::new),
         leeway: conf.leeway,
         require_exp: match conf.require_exp {
             UNSET_FLAG => profile.requires_exp_by_default(),

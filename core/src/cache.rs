@@ -2,25 +2,27 @@
 //! repeated RS/PS/ES/EdDSA token costs a lookup instead of a verification.
 //!
 //! - An entry is the whole token (the key of the map, compared byte for byte: a verdict is
-//!   only ever reused for the identical token) with what [`Verifier::verify_signature`]
-//!   returned for it, under the verifier (the location's keys and algorithms) that verified
-//!   it; a token used in several locations has an entry for each. Only good signatures are kept: a forged or unknown token costs one verification.
-//! - Only the signature is cached: the claims (`exp`, `nbf`, `iat`, `iss`, `aud`, the
-//!   profile's) are checked again on every request.
+//!   only ever reused for the identical token) with its verified texts and time claims,
+//!   under the verifier (the location's keys, algorithms, issuers and audiences) that
+//!   accepted it; a token used in several locations has an entry for each. Only accepted
+//!   tokens are kept: a forged or unknown token costs one verification.
+//! - What the token's bytes decide is not decided again: its signature, `iss` and `aud`.
+//!   Its `exp`, `nbf` and `iat` are checked against the clock on every request, and the
+//!   profile's claims (the caller's) too.
 //! - One cache per thread, that is per nginx worker. Each configuration has its own
 //!   generation: the first lookup under a newer one empties the cache (a reload in the same
 //!   process; new workers start empty anyway).
 //! - Bounded: at most [`MAX_ENTRIES`] tokens and [`MAX_BYTES`] bytes of tokens and texts; the
 //!   oldest entries go first.
 //!
-//! [`Verifier::verify_signature`]: crate::Verifier::verify_signature
+//! [`Verifier::verify`]: crate::Verifier::verify
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{hash_map, HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::jws::SignedPayload;
+use crate::jws::{CachedToken, SignedPayload};
 
 /// The most tokens kept per worker.
 pub const MAX_ENTRIES: usize = 1024;
@@ -63,7 +65,7 @@ pub fn new_generation() {
 
 struct Entry {
     verifier: u64,
-    signed: SignedPayload,
+    token: CachedToken,
 }
 
 /// The entries of each token (one per verifier that verified it: locations each have their
@@ -81,7 +83,8 @@ thread_local! {
     static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
 }
 
-fn size(token: &[u8], signed: &SignedPayload) -> usize {
+fn size(token: &[u8], cached: &CachedToken) -> usize {
+    let signed: &SignedPayload = &cached.signed;
     token.len() + signed.header.len() + signed.payload.len() + ENTRY_OVERHEAD
 }
 
@@ -100,22 +103,23 @@ impl Cache {
         let Some((token, verifier)) = self.order.pop_front() else {
             return;
         };
-        let Some(list) = self.entries.get_mut(&token) else {
+        let hash_map::Entry::Occupied(mut slot) = self.entries.entry(token) else {
             return;
         };
+        let list = slot.get_mut();
         if let Some(i) = list.iter().position(|e| e.verifier == verifier) {
             let entry = list.swap_remove(i);
-            self.bytes -= size(&token, &entry.signed);
+            self.bytes -= size(slot.key(), &entry.token);
             self.count -= 1;
         }
-        if list.is_empty() {
-            self.entries.remove(&token);
+        if slot.get().is_empty() {
+            slot.remove();
         }
     }
 }
 
 /// What the cache holds for `token` under the verifier at `at`.
-pub fn get(at: CacheKey, token: &[u8]) -> Option<SignedPayload> {
+pub fn get(at: CacheKey, token: &[u8]) -> Option<CachedToken> {
     CACHE.with(|cache| {
         let mut cache = cache.try_borrow_mut().ok()?;
         cache.enter(at);
@@ -124,14 +128,14 @@ pub fn get(at: CacheKey, token: &[u8]) -> Option<SignedPayload> {
             .get(token)?
             .iter()
             .find(|entry| entry.verifier == at.verifier)
-            .map(|entry| entry.signed.clone())
+            .map(|entry| entry.token.clone())
     })
 }
 
 /// Keeps `token`'s verdict under the verifier at `at`, dropping the oldest entries to stay
 /// within the bounds. A token too big for the cache is not kept.
-pub fn put(at: CacheKey, token: &[u8], signed: &SignedPayload) {
-    let needed = size(token, signed);
+pub fn put(at: CacheKey, token: &[u8], cached: &CachedToken) {
+    let needed = size(token, cached);
     if needed > MAX_BYTES {
         return;
     }
@@ -140,23 +144,30 @@ pub fn put(at: CacheKey, token: &[u8], signed: &SignedPayload) {
             return;
         };
         cache.enter(at);
-        let known = cache.entries.get(token);
-        if known.is_some_and(|list| list.iter().any(|e| e.verifier == at.verifier)) {
-            return;
-        }
         while cache.count >= MAX_ENTRIES || cache.bytes + needed > MAX_BYTES {
             cache.evict_oldest();
         }
-        // the token's text once, shared by its entries and the queue
-        let token: Rc<[u8]> = match cache.entries.get_key_value(token) {
-            Some((shared, _)) => shared.clone(),
-            None => Rc::from(token),
-        };
-        cache.order.push_back((token.clone(), at.verifier));
-        cache.entries.entry(token).or_default().push(Entry {
+        let cache = &mut *cache;
+        let entry = Entry {
             verifier: at.verifier,
-            signed: signed.clone(),
-        });
+            token: cached.clone(),
+        };
+        // the token's text once, shared by its entries and the queue
+        let shared = match cache.entries.entry(Rc::from(token)) {
+            hash_map::Entry::Occupied(mut slot) => {
+                if slot.get().iter().any(|e| e.verifier == at.verifier) {
+                    return;
+                }
+                slot.get_mut().push(entry);
+                slot.key().clone()
+            }
+            hash_map::Entry::Vacant(slot) => {
+                let shared = slot.key().clone();
+                slot.insert(vec![entry]);
+                shared
+            }
+        };
+        cache.order.push_back((shared, at.verifier));
         cache.count += 1;
         cache.bytes += needed;
     });
@@ -177,11 +188,14 @@ mod tests {
     use super::*;
     use crate::Algorithm;
 
-    fn signed(n: usize) -> SignedPayload {
-        SignedPayload {
-            header: b"{}".to_vec(),
-            algorithm: Algorithm::RS256,
-            payload: vec![b'x'; n],
+    fn signed(n: usize) -> CachedToken {
+        CachedToken {
+            signed: SignedPayload {
+                header: b"{}".to_vec(),
+                algorithm: Algorithm::RS256,
+                payload: vec![b'x'; n],
+            },
+            times: [None; 3],
         }
     }
 

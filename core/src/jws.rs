@@ -353,7 +353,8 @@ pub struct Verifier {
     pub issuers: Rc<[String]>,
     /// When not empty, `aud` (a string or an array of strings) must hold one of these.
     pub audiences: Rc<[String]>,
-    /// Where public-key verdicts are kept in the worker's cache; `None`: not kept.
+    /// Where accepted public-key tokens are kept in the worker's cache; `None`: not kept (a
+    /// verifier with secrets only needs none: HS tokens are never kept).
     pub cache: Option<cache::CacheKey>,
 }
 
@@ -383,6 +384,15 @@ fn parsed<'a>(cell: &'a OnceCell<Map<String, Value>>, text: &[u8]) -> &'a Map<St
 }
 
 impl Verified {
+    fn new(signed: SignedPayload) -> Verified {
+        Verified {
+            header_json: signed.header,
+            claims_json: signed.payload,
+            header: OnceCell::new(),
+            claims: OnceCell::new(),
+        }
+    }
+
     /// The JOSE header.
     pub fn header(&self) -> &Map<String, Value> {
         parsed(&self.header, &self.header_json)
@@ -444,6 +454,15 @@ pub struct SignedPayload {
     pub payload: Vec<u8>,
 }
 
+/// What the worker's cache keeps of a public-key token that [`Verifier::verify`] accepted:
+/// its verified texts and its time claims, which are checked again on every request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CachedToken {
+    pub signed: SignedPayload,
+    /// `exp`, `nbf` and `iat`.
+    pub times: [Option<NumericDate>; 3],
+}
+
 /// Splits `bytes` at its first dot: the part before it and the part after it.
 fn split_at_dot(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
     let dot = memchr::memchr(b'.', bytes)?;
@@ -452,27 +471,38 @@ fn split_at_dot(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 
 impl Verifier {
     /// Verifies a compact JWS as a JWT at time `now` (seconds since the epoch): steps 1 to 7.
+    /// A public-key token it accepted is kept in the worker's cache (see [`cache`]) when the
+    /// verifier has a place there: the same bytes again skip steps 1 to 5 and the issuer and
+    /// audience, which cannot change for them, but not the times.
     pub fn verify(&self, token: &[u8], now: i64) -> Result<Verified, Refusal> {
+        if let Some(hit) = self.cache.and_then(|at| cache::get(at, token)) {
+            self.check_times(hit.times.map(Ok), now)?;
+            return Ok(Verified::new(hit.signed));
+        }
         let signed = self.verify_signature(token)?;
         let [exp, nbf, iat, iss, aud] =
             json::check(&signed.payload, ["exp", "nbf", "iat", "iss", "aud"])
                 .ok()
                 .flatten()
                 .ok_or(Refusal::Malformed)?;
-        self.check_times([exp, nbf, iat].map(numeric_date), now)?;
+        let times = [exp, nbf, iat].map(numeric_date);
+        self.check_times(times, now)?;
         self.check_issuer(iss)?;
         self.check_audience(aud, &signed.payload)?;
-        Ok(Verified {
-            header_json: signed.header,
-            claims_json: signed.payload,
-            header: OnceCell::new(),
-            claims: OnceCell::new(),
-        })
+        if let (Some(at), None, [Ok(exp), Ok(nbf), Ok(iat)]) =
+            (self.cache, signed.algorithm.mac_len(), times)
+        {
+            let cached = CachedToken {
+                signed: signed.clone(),
+                times: [exp, nbf, iat],
+            };
+            cache::put(at, token, &cached);
+        }
+        Ok(Verified::new(signed))
     }
 
     /// Steps 1 to 5: the token's form, its header, its algorithm and its signature, but
-    /// nothing about the payload (which a JWS need not make JSON). A public-key verdict is
-    /// kept in the worker's cache (see [`cache`]) when the verifier has a place there.
+    /// nothing about the payload (which a JWS need not make JSON).
     pub fn verify_signature(&self, token: &[u8]) -> Result<SignedPayload, Refusal> {
         let (header, rest) = split_at_dot(token).ok_or(Refusal::Malformed)?;
         let (claims, signature) = split_at_dot(rest).ok_or(Refusal::Malformed)?;
@@ -488,10 +518,6 @@ impl Verifier {
         let (algorithm, kid) = header_algorithm(&header_json)?;
         if !self.algorithms.contains(algorithm) {
             return Err(Refusal::Algorithm);
-        }
-        let cache = self.cache.filter(|_| algorithm.mac_len().is_none());
-        if let Some(hit) = cache.and_then(|at| cache::get(at, token)) {
-            return Ok(hit);
         }
         let payload = b64::decode(claims).ok_or(Refusal::Malformed)?;
         let signing_input = token
@@ -528,15 +554,11 @@ impl Verifier {
         if !matched {
             return Err(Refusal::Signature);
         }
-        let signed = SignedPayload {
+        Ok(SignedPayload {
             header: header_json,
             algorithm,
             payload,
-        };
-        if let Some(at) = cache {
-            cache::put(at, token, &signed);
-        }
-        Ok(signed)
+        })
     }
 
     /// Step 7: `iss` one of the configured issuers, when there are any.

@@ -22,7 +22,8 @@ pub mod profile;
 
 pub use error::Refusal;
 pub use jws::{
-    Algorithm, AlgorithmSet, Curve, Family, Key, NumericDate, SignedPayload, Verified, Verifier,
+    Algorithm, AlgorithmSet, CachedToken, Curve, Family, Key, NumericDate, SignedPayload, Verified,
+    Verifier,
 };
 pub use policy::{check, Accepted, RequestParts};
 pub use profile::Profile;

@@ -33,6 +33,7 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;
+use onlyoffice_jwt_core::cache::CacheKey;
 use onlyoffice_jwt_core::{
     b64, json, keys, Algorithm, AlgorithmSet, Key, Refusal, Verified, Verifier,
 };
@@ -122,6 +123,8 @@ fn config(
             algorithms: set,
             leeway,
             require_exp,
+            // with public keys, accepted public-key tokens are cached, as in the module
+            cache: public.then(CacheKey::new),
             ..Verifier::default()
         },
         secrets,
@@ -432,6 +435,12 @@ fn as_claims(cfg: &Config, data: &[u8], algs: &[Algorithm]) {
                 "claims {:?}",
                 String::from_utf8_lossy(data)
             );
+            // Again, now and much later: a token the cache holds (public keys) gets what the
+            // model gives at that time.
+            for now in [NOW, NOW + 400 * 365 * 86_400] {
+                let want = signed.and_then(|()| model_claims(data, v.leeway, v.require_exp, now));
+                assert_eq!(v.verify(&t, now).map(|_| ()), want, "again at {now}");
+            }
             // The first half stops before the claims: it accepts whatever JSON or not.
             let first = v.verify_signature(&t);
             assert_eq!(first.as_ref().map(|_| ()).map_err(|e| *e), signed);
