@@ -20,7 +20,7 @@ use Test::Nginx::OnlyofficeJWT;    # also strict, warnings, Test::More, Test::Ng
 
 my $SECRET = 'pubkey-test-hmac-secret-0123456789abcdef';
 
-my $t = Test::Nginx->new()->has(qw/http proxy/)->plan(95);
+my $t = Test::Nginx->new()->has(qw/http proxy/)->plan(101);
 my $d = $t->testdir();
 
 openssl_keypair($d, 'rsa', qw/-algorithm RSA -pkeyopt rsa_keygen_bits:2048/);
@@ -98,6 +98,14 @@ my $conf = http_conf(server_conf(8080, <<"EOF"), server_conf(8081, <<'EOF'));
             onlyoffice_jwt_algorithms RS256;
             onlyoffice_jwt_issuer https://idp.example.com/ https://other.example.com/;
             onlyoffice_jwt_audience nginx-api;
+            proxy_pass http://127.0.0.1:8081;
+        }
+        location /claims-idp {
+            # the same key, another issuer list: a token cached in /claims is not
+            # accepted here
+            onlyoffice_jwt_key_file %%TESTDIR%%/rsa.pub;
+            onlyoffice_jwt_algorithms RS256;
+            onlyoffice_jwt_issuer https://idp.example.com/;
             proxy_pass http://127.0.0.1:8081;
         }
         location /short {
@@ -226,6 +234,10 @@ check('/claims', token('RS256', 'rsa', { %$good, aud => [ 'x' ] }), 401, 'audien
 	'other audience');
 
 # the cache: a repeated token is accepted each time, and exp is checked on each request
+my $other = token('RS256', 'rsa', $good);
+check('/claims', $other, 200, '', 'cached in one location');
+check('/claims', $other, 200, '', 'cached in one location, again');
+check('/claims-idp', $other, 401, 'issuer', 'cached token, location of another issuer');
 my $short = token('RS256', 'rsa', { sub => 'c', exp => time() + 2 });
 is(status_of(get('/short', $short)), 200, 'cached token: first request');
 is(status_of(get('/short', $short)), 200, 'cached token: second request');
