@@ -22,7 +22,7 @@ use std::collections::{hash_map, HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::jws::{CachedToken, SignedPayload};
+use crate::jws::CachedToken;
 
 /// The most tokens kept per worker.
 pub const MAX_ENTRIES: usize = 1024;
@@ -84,8 +84,7 @@ thread_local! {
 }
 
 fn size(token: &[u8], cached: &CachedToken) -> usize {
-    let signed: &SignedPayload = &cached.signed;
-    token.len() + signed.header.len() + signed.payload.len() + ENTRY_OVERHEAD
+    token.len() + cached.signed.header.len() + cached.signed.payload.len() + ENTRY_OVERHEAD
 }
 
 impl Cache {
@@ -134,8 +133,8 @@ pub fn get(at: CacheKey, token: &[u8]) -> Option<CachedToken> {
 
 /// Keeps `token`'s verdict under the verifier at `at`, dropping the oldest entries to stay
 /// within the bounds. A token too big for the cache is not kept.
-pub fn put(at: CacheKey, token: &[u8], cached: &CachedToken) {
-    let needed = size(token, cached);
+pub fn put(at: CacheKey, token: &[u8], cached: CachedToken) {
+    let needed = size(token, &cached);
     if needed > MAX_BYTES {
         return;
     }
@@ -150,7 +149,7 @@ pub fn put(at: CacheKey, token: &[u8], cached: &CachedToken) {
         let cache = &mut *cache;
         let entry = Entry {
             verifier: at.verifier,
-            token: cached.clone(),
+            token: cached,
         };
         // the token's text once, shared by its entries and the queue
         let shared = match cache.entries.entry(Rc::from(token)) {
@@ -186,7 +185,7 @@ pub fn usage() -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Algorithm;
+    use crate::{Algorithm, SignedPayload};
 
     fn signed(n: usize) -> CachedToken {
         CachedToken {
@@ -203,31 +202,31 @@ mod tests {
     fn bounded_in_entries_and_bytes() {
         let at = CacheKey::new();
         for i in 0..MAX_ENTRIES + 10 {
-            put(at, format!("t{i}").as_bytes(), &signed(10));
+            put(at, format!("t{i}").as_bytes(), signed(10));
         }
         assert_eq!(usage().0, MAX_ENTRIES);
         assert!(get(at, b"t0").is_none(), "oldest dropped");
         assert!(get(at, format!("t{}", MAX_ENTRIES + 9).as_bytes()).is_some());
         for i in 0..10 {
-            put(at, format!("big{i}").as_bytes(), &signed(MAX_BYTES / 4));
+            put(at, format!("big{i}").as_bytes(), signed(MAX_BYTES / 4));
         }
         assert!(usage().1 <= MAX_BYTES);
         assert!(get(at, b"big9").is_some() && get(at, b"big0").is_none());
-        put(at, b"huge", &signed(MAX_BYTES));
+        put(at, b"huge", signed(MAX_BYTES));
         assert!(get(at, b"huge").is_none());
     }
 
     #[test]
     fn keyed_by_verifier_and_emptied_by_a_new_generation() {
         let (a, b) = (CacheKey::new(), CacheKey::new());
-        put(a, b"tok", &signed(3));
+        put(a, b"tok", signed(3));
         assert_eq!(get(a, b"tok"), Some(signed(3)));
         assert_eq!(get(b, b"tok"), None);
         // two locations' verifiers keep their own entries of one token
-        put(b, b"tok", &signed(4));
+        put(b, b"tok", signed(4));
         assert_eq!(get(a, b"tok"), Some(signed(3)));
         assert_eq!(get(b, b"tok"), Some(signed(4)));
-        put(b, b"tok", &signed(4));
+        put(b, b"tok", signed(4));
         assert_eq!(usage().0, 2);
         assert_eq!(get(a, b"tok2"), None);
         new_generation();

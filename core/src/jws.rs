@@ -496,7 +496,7 @@ impl Verifier {
                 signed: signed.clone(),
                 times: [exp, nbf, iat],
             };
-            cache::put(at, token, &cached);
+            cache::put(at, token, cached);
         }
         Ok(Verified::new(signed))
     }
