@@ -1,6 +1,8 @@
 //! Variables: `$jwt_claim_<name>`, `$jwt_header_<name>`, `$jwt_payload` and
 //! `$onlyoffice_jwt_error`.
 //!
+//! No value holds a control character ([`render`]).
+//!
 //! They read the request's context, so they are empty until the access phase has run (and
 //! they stay set after an internal redirect such as `error_page 401`). None is cacheable: a
 //! read before the check must not pin "not found".
@@ -13,7 +15,7 @@ use ngx::ffi::{
     ngx_pnalloc, ngx_str_t, ngx_uint_t, ngx_variable_value_t, NGX_HTTP_VAR_NOCACHEABLE,
     NGX_HTTP_VAR_PREFIX, NGX_OK,
 };
-use serde_json::Value;
+use onlyoffice_jwt_core::render;
 
 use crate::handler::request_ctx;
 
@@ -67,7 +69,11 @@ unsafe extern "C" fn get_claim(
     with_value(r, v, |ctx| {
         let accepted = ctx.accepted.borrow();
         let name = std::str::from_utf8(name?).ok()?;
-        accepted.as_ref()?.token.claim_ignore_case(name).map(render)
+        accepted
+            .as_ref()?
+            .token
+            .claim_ignore_case(name)
+            .map(render::value)
     })
 }
 
@@ -85,7 +91,7 @@ unsafe extern "C" fn get_header(
             .as_ref()?
             .token
             .header_ignore_case(name)
-            .map(render)
+            .map(render::value)
     })
 }
 
@@ -96,7 +102,7 @@ unsafe extern "C" fn get_payload(
 ) -> ngx_int_t {
     with_value(r, v, |ctx| {
         let accepted = ctx.accepted.borrow();
-        Some(accepted.as_ref()?.token.claims_json().to_vec())
+        Some(render::json_text(accepted.as_ref()?.token.claims_json()))
     })
 }
 
@@ -109,14 +115,6 @@ unsafe extern "C" fn get_error(
         Some(refusal) => Some(refusal.name().as_bytes().to_vec()),
         None => ctx.accepted.borrow().as_ref().map(|_| Vec::new()),
     })
-}
-
-/// Strings as they are, anything else as JSON.
-fn render(value: &Value) -> Vec<u8> {
-    match value {
-        Value::String(s) => s.as_bytes().to_vec(),
-        other => other.to_string().into_bytes(),
-    }
 }
 
 /// Fills `v` with what `f` finds in the request's context (copied to the request pool), or

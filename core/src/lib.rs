@@ -19,6 +19,7 @@ pub mod jws;
 pub mod keys;
 pub mod policy;
 pub mod profile;
+pub mod render;
 
 pub use error::Refusal;
 pub use jws::{
