@@ -50,6 +50,10 @@ pub enum Refusal {
     /// `$onlyoffice_jwt_error` says `malformed` for it.
     #[error("bad request body")]
     BadBody,
+    /// A body profile's request has a `Content-Encoding` other than `identity`: the Document
+    /// Server inflates a gzip body, the module would not see its JSON: 415.
+    #[error("body content-encoding not supported")]
+    Encoding,
 }
 
 impl Refusal {
@@ -68,6 +72,7 @@ impl Refusal {
             Refusal::BodyMismatch => "body_mismatch",
             Refusal::BodyTooLarge => "body_too_large",
             Refusal::Require => "require",
+            Refusal::Encoding => "encoding",
         }
     }
 
@@ -85,6 +90,7 @@ impl Refusal {
             Refusal::Claims | Refusal::BodyMismatch | Refusal::Require => 403,
             Refusal::BodyTooLarge => 413,
             Refusal::BadBody => 400,
+            Refusal::Encoding => 415,
         }
     }
 

@@ -7,7 +7,6 @@
 
 use std::borrow::Cow;
 
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::jws::{Verified, Verifier};
@@ -145,7 +144,8 @@ fn check_download(
     Ok(Accepted { token: verified })
 }
 
-/// The path and query of a URL or request target, percent-decoded, for comparison.
+/// The path and query of a URL or request target, normalised for comparison as RFC 3986
+/// section 6.2.2 does: the two are equal when they name the same resource.
 #[derive(Debug, PartialEq, Eq)]
 struct Target {
     path: Vec<u8>,
@@ -154,7 +154,7 @@ struct Target {
 
 impl Target {
     /// Drops `scheme://authority` and `#fragment`; an empty path is `/`, an absent query is
-    /// empty; `%XX` is decoded in each part separately (`+` is kept).
+    /// empty; each part normalised by [`normalize_percent`].
     fn of(url: &[u8]) -> Target {
         let rest = strip_scheme_and_authority(url);
         let rest = match rest.iter().position(|b| *b == b'#') {
@@ -170,10 +170,63 @@ impl Target {
         };
         let path = if path.is_empty() { &b"/"[..] } else { path };
         Target {
-            path: percent_decode(path, false),
-            query: percent_decode(query, false),
+            path: normalize_percent(path),
+            query: normalize_percent(query),
         }
     }
+}
+
+/// RFC 3986 section 6.2.2 percent-encoding normalisation: `%XX` of an unreserved character
+/// (`A-Z a-z 0-9 - . _ ~`) is that character, any other `%XX` stays encoded with upper-case
+/// hex digits (so `%2F` is not `/`, nor `%26` `&`); a byte that cannot stand in a URI as
+/// it is (a control, a space, `"<>\^`{|}`, non-ASCII) is written as its `%XX`, which is
+/// what a client sends for it. `%` without two hex digits is kept as it is.
+fn normalize_percent(input: &[u8]) -> Vec<u8> {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = Vec::with_capacity(input.len());
+    // a nibble indexes the 16 digits
+    let encoded = |out: &mut Vec<u8>, b: u8| {
+        out.push(b'%');
+        out.push(HEX[usize::from(b >> 4)]);
+        out.push(HEX[usize::from(b & 0x0f)]);
+    };
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+        let hex = match (b, input.get(i + 1), input.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) => hex_value(h).zip(hex_value(l)),
+            _ => None,
+        };
+        match hex {
+            Some((h, l)) => {
+                let decoded = (h << 4) | l;
+                if is_unreserved(decoded) {
+                    out.push(decoded);
+                } else {
+                    encoded(&mut out, decoded);
+                }
+                i += 3;
+            }
+            None => {
+                if is_unreserved(b) || is_reserved(b) || b == b'%' {
+                    out.push(b);
+                } else {
+                    encoded(&mut out, b);
+                }
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// RFC 3986 `unreserved`.
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// RFC 3986 `reserved` (`gen-delims` and `sub-delims`).
+fn is_reserved(b: u8) -> bool {
+    b":/?#[]@!$&'()*+,;=".contains(&b)
 }
 
 /// `scheme://authority` (scheme: letters, digits, `+ - .`; authority: up to the next `/`,
@@ -227,6 +280,50 @@ fn hex_value(b: u8) -> Option<u8> {
         b'a'..=b'f' => Some(b - b'a' + 10),
         b'A'..=b'F' => Some(b - b'A' + 10),
         _ => None,
+    }
+}
+
+/// How many `name=` arguments `args` (`$args`) holds, the name compared as nginx's `$arg_`
+/// compares it (ASCII case-insensitively, not decoded). `onlyoffice_jwt_token $arg_NAME`
+/// refuses a request with more than one: nginx takes the first, many frameworks the last.
+pub fn count_args(args: &[u8], name: &[u8]) -> usize {
+    args.split(|b| *b == b'&')
+        .filter(|pair| {
+            let end = pair.iter().position(|b| *b == b'=').unwrap_or(pair.len());
+            pair.get(..end)
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
+        .count()
+}
+
+/// How many cookies named `name` the `Cookie` header values hold (pairs split on `;`,
+/// blanks around the name skipped, the name compared ASCII case-insensitively, as nginx's
+/// `$cookie_` does).
+pub fn count_cookies(values: &[&[u8]], name: &[u8]) -> usize {
+    values
+        .iter()
+        .flat_map(|value| value.split(|b| *b == b';'))
+        .filter(|pair| {
+            let end = pair.iter().position(|b| *b == b'=').unwrap_or(pair.len());
+            pair.get(..end)
+                .is_some_and(|n| n.trim_ascii().eq_ignore_ascii_case(name))
+        })
+        .count()
+}
+
+/// A body profile's `Content-Encoding`: none, or `identity`. Any other coding (the Document
+/// Server inflates gzip and deflate bodies) would hide the JSON the module checks:
+/// [`Refusal::Encoding`].
+pub fn check_content_encoding(values: &[&[u8]]) -> Result<(), Refusal> {
+    let identity = |v: &&[u8]| {
+        v.split(|b| *b == b',')
+            .map(<[u8]>::trim_ascii)
+            .all(|coding| coding.is_empty() || coding.eq_ignore_ascii_case(b"identity"))
+    };
+    if values.iter().all(identity) {
+        Ok(())
+    } else {
+        Err(Refusal::Encoding)
     }
 }
 
@@ -343,9 +440,11 @@ fn check_body_profile(
     };
     // A callback's body members, listed once its first token has verified, for both tokens.
     let mut members = None;
-    let accepted = verify_and_fit(profile, &body, &mut members, primary, source, verifier, now)?;
+    let (accepted, trim) =
+        verify_and_fit(profile, &body, &mut members, primary, source, verifier, now)?;
+    let mut header_trim = Trim::None;
     if let Some(token) = second {
-        verify_and_fit(
+        (_, header_trim) = verify_and_fit(
             profile,
             &body,
             &mut members,
@@ -354,6 +453,10 @@ fn check_body_profile(
             verifier,
             now,
         )?;
+    }
+    // a body `history` of `{}` stands for the body token's only beside a trimmed header token
+    if trim == Trim::BodyHistoryTrimmed && header_trim != Trim::HeaderTrimmed {
+        return Err(Refusal::BodyMismatch);
     }
     Ok(Accepted { token: accepted })
 }
@@ -379,37 +482,107 @@ fn verify_and_fit<'b>(
     source: Source,
     verifier: &Verifier,
     now: i64,
-) -> Result<Verified, Refusal> {
+) -> Result<(Verified, Trim), Refusal> {
     let verified = verifier.verify(token, now)?;
-    match profile {
-        Profile::Command => fit_inbox(&verified, &["c"], true)?,
-        Profile::Convert => fit_inbox(&verified, &["url", "outputtype"], false)?,
-        Profile::Builder => fit_inbox(&verified, &["url"], false)?,
+    let trim = match profile {
+        Profile::Command => fit_command(&verified).map(|()| Trim::None)?,
+        Profile::Convert => fit_inbox(&verified, &["url", "outputtype"]).map(|()| Trim::None)?,
+        Profile::Builder => fit_builder(&verified).map(|()| Trim::None)?,
         Profile::Callback => fit_callback(&verified, body, members, source)?,
-        _ => {}
-    }
-    Ok(verified)
+        _ => Trim::None,
+    };
+    Ok((verified, trim))
 }
 
-/// An inbox token: carries every `required` claim (and `c`, when `string_c`, as a string),
-/// and is not an editor or session token (no `document`, no `editorConfig`).
-fn fit_inbox(verified: &Verified, required: &[&str], string_c: bool) -> Result<(), Refusal> {
+/// The commands of the Document Server's command service (`commandFromServer`). A token
+/// whose `c` is another word is no command: the editor's `insertImage` (`"add"`) and
+/// `setRequestedDocument` (`"compare"`, `"combine"`, ...) tokens carry a `c` too.
+const COMMANDS: [&str; 10] = [
+    "info",
+    "drop",
+    "saved",
+    "forcesave",
+    "meta",
+    "getForgotten",
+    "deleteForgotten",
+    "getForgottenList",
+    "version",
+    "license",
+];
+
+/// A command token: an inbox token whose `c` (flat or under `payload`) is one of
+/// [`COMMANDS`].
+fn fit_command(verified: &Verified) -> Result<(), Refusal> {
+    fit_inbox(verified, &["c"])?;
+    match verified.claim("c").and_then(Value::as_str) {
+        Some(c) if COMMANDS.contains(&c) => Ok(()),
+        _ => Err(Refusal::Claims),
+    }
+}
+
+/// The registered claims of RFC 7519, which any token may carry.
+const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
+
+/// What the Document Server's `builderRequest` reads from the verified parameters.
+const BUILDER_PARAMS: [&str; 4] = ["key", "url", "argument", "async"];
+
+/// A builder token: `url`, and nothing but [`BUILDER_PARAMS`] (flat, or in an object
+/// `payload`) besides the registered claims. Every token an integrator signs for a browser
+/// has some other member (`document`, `fileType`, `c`, `images`, `referenceData`, ...), so
+/// none of them runs a script.
+fn fit_builder(verified: &Verified) -> Result<(), Refusal> {
+    fit_inbox(verified, &["url"])?;
+    let top_ok = verified.claims().iter().all(|(name, value)| {
+        let name = name.as_str();
+        REGISTERED.contains(&name)
+            || BUILDER_PARAMS.contains(&name)
+            || (name == "payload" && value.is_object())
+    });
+    let payload_ok = verified.payload().is_none_or(|payload| {
+        payload
+            .keys()
+            .all(|name| BUILDER_PARAMS.contains(&name.as_str()))
+    });
+    if top_ok && payload_ok {
+        Ok(())
+    } else {
+        Err(Refusal::Claims)
+    }
+}
+
+/// An inbox token: carries every `required` claim, and is not an editor or session token
+/// (no `document`, no `editorConfig`).
+fn fit_inbox(verified: &Verified, required: &[&str]) -> Result<(), Refusal> {
     if verified.claim("document").is_some() || verified.claim("editorConfig").is_some() {
         return Err(Refusal::Claims);
     }
     if required.iter().any(|name| verified.claim(name).is_none()) {
         return Err(Refusal::Claims);
     }
-    if string_c && !verified.claim("c").is_some_and(Value::is_string) {
-        return Err(Refusal::Claims);
-    }
     Ok(())
 }
 
+/// Whether a callback's comparison leaned on the Document Server's size trim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Trim {
+    /// Every body member equals what the token signed.
+    None,
+    /// The body's `history` is `{}` where the body token signed a non-empty one: fine only
+    /// when the header token shows the trim (its `payload.history` is `{}` too).
+    BodyHistoryTrimmed,
+    /// A header token whose `payload.history` is `{}`: the Document Server trimmed it.
+    HeaderTrimmed,
+}
+
 /// A save callback: `key` and `status` claimed (flat or under `payload`), and every body
-/// member other than `token` claimed with an equal value (a `history` of `{}` on either side
-/// matches: the Document Server's size trim). A body token's claims are its top level; a
-/// header token's are its `payload` (its top level when it has none).
+/// member other than `token` claimed with an equal value. A body token's claims are its
+/// top level; a header token's are its `payload` (its top level when it has none).
+///
+/// The Document Server trims only the header token (at 7168 characters: `changesurl`
+/// dropped, `history` set to `{}`), and posts the trimmed object with the body token signed
+/// before the trim. So a header token's `history` of `{}` matches any body `history`, and a
+/// body `history` of `{}` matches the body token's only when the header token was trimmed
+/// too ([`Trim`]); the caller checks that.
 ///
 /// The members of the body and of the claims are listed once the token verified, as raw
 /// texts sorted by name: each body member is found by a binary search, and two values are
@@ -420,7 +593,7 @@ fn fit_callback<'b>(
     body: &Body<'b>,
     members: &mut Option<json::Members<'b>>,
     source: Source,
-) -> Result<(), Refusal> {
+) -> Result<Trim, Refusal> {
     let claims = json::members(verified.claims_json()).ok_or(Refusal::Malformed)?;
     let payload =
         json::member(&claims, "payload").and_then(|raw| json::members(raw.get().as_bytes()));
@@ -440,29 +613,33 @@ fn fit_callback<'b>(
         Some(members) => members,
         None => members.insert(json::members(text).ok_or(Refusal::BadBody)?),
     };
-    let compared = match (source, &payload) {
-        (Source::Header, Some(payload)) => payload,
-        _ => &claims,
+    let (compared, header) = match (source, &payload) {
+        (Source::Header, Some(payload)) => (payload, true),
+        _ => (&claims, false),
     };
-    let all_claimed = members
-        .iter()
-        .filter(|(name, _)| *name != "token")
-        .all(|(name, value)| member_matches(name, value, json::member(compared, name)));
-    if all_claimed {
-        Ok(())
-    } else {
-        Err(Refusal::BodyMismatch)
-    }
-}
-
-fn member_matches(name: &str, value: &RawValue, claim: Option<&RawValue>) -> bool {
-    let Some(claim) = claim else {
-        return false;
+    let trimmed = |claims: &json::Members<'_>| {
+        json::member(claims, "history").is_some_and(json::is_empty_object)
     };
-    if name == "history" && (json::is_empty_object(value) || json::is_empty_object(claim)) {
-        return true;
+    let mut trim = match header && trimmed(compared) {
+        true => Trim::HeaderTrimmed,
+        false => Trim::None,
+    };
+    for (name, value) in members.iter().filter(|(name, _)| *name != "token") {
+        let claim = json::member(compared, name);
+        if let Some(claim) = claim.filter(|_| *name == "history") {
+            if trim == Trim::HeaderTrimmed {
+                continue;
+            }
+            if !header && json::is_empty_object(value) && !json::is_empty_object(claim) {
+                trim = Trim::BodyHistoryTrimmed;
+                continue;
+            }
+        }
+        if !claim.is_some_and(|claim| json::same_value(value, claim)) {
+            return Err(Refusal::BodyMismatch);
+        }
     }
-    json::same_value(value, claim)
+    Ok(trim)
 }
 
 #[cfg(test)]
@@ -570,11 +747,11 @@ mod tests {
         assert_eq!(t("http://host?x"), want("/", "x"));
         assert_eq!(t("http://host#f"), want("/", ""));
         assert_eq!(t("/a?"), want("/a", ""));
-        assert_eq!(t("/a%20b?c%3Dd"), want("/a b", "c=d"));
+        assert_eq!(t("/a%20b?c%3dd%7E"), want("/a%20b", "c%3Dd~"));
         assert_eq!(t("svn+ssh://h/x"), want("/x", ""));
         // Not a scheme: kept as a path.
         assert_eq!(t("/a://b"), want("/a://b", ""));
-        assert_eq!(t("a b://h/x"), want("a b://h/x", ""));
+        assert_eq!(t("a b://h/x"), want("a%20b://h/x", ""));
         assert_eq!(t(""), want("/", ""));
     }
 
@@ -673,28 +850,60 @@ mod tests {
     }
 
     #[test]
-    fn callback_history_trim() {
-        let m = |name, value: &str, claim: Option<&str>| {
-            let raw = |text: &str| RawValue::from_string(text.to_owned()).unwrap();
-            member_matches(name, &raw(value), claim.map(raw).as_deref())
-        };
-        assert!(m("history", "{}", Some(r#"{"changes":[]}"#)));
-        assert!(m("history", "{ }", Some(r#"{"changes":[]}"#)));
-        assert!(m("history", r#"{"changes":[]}"#, Some("{}")));
-        assert!(!m(
-            "history",
-            r#"{"changes":[]}"#,
-            Some(r#"{"changes":[1]}"#)
-        ));
-        assert!(!m("history", "{}", None));
-        assert!(!m("url", "{}", Some(r#"{"a":1}"#)));
-        assert!(m("status", "2", Some("2")));
-        assert!(!m("status", "2", Some(r#""2""#)));
-        assert!(!m("status", "2", Some("2.0")));
-        // Equal values written differently match.
-        assert!(m("users", r#"["a", "b"]"#, Some(r#"["a","b"]"#)));
-        assert!(m("history", r#"{"a":1,"b":2}"#, Some(r#"{"b":2,"a":1}"#)));
-        assert!(m("key", r#""\u0061""#, Some(r#""a""#)));
-        assert!(!m("users", r#"["a","b"]"#, Some(r#"["b","a"]"#)));
+    fn percent_normalization() {
+        let n = |s: &str| String::from_utf8(normalize_percent(s.as_bytes())).unwrap();
+        assert_eq!(n("/a%2fb"), "/a%2Fb");
+        assert_eq!(n("/a%2Fb"), "/a%2Fb");
+        assert_ne!(n("/a%2Fb"), n("/a/b"));
+        assert_ne!(n("file=a%26b%3Dc"), n("file=a&b=c"));
+        assert_eq!(n("%7euser"), "~user");
+        assert_eq!(n("%41%62%2d%2E%5f"), "Ab-._");
+        assert_eq!(n("r\u{e9}sum\u{e9}"), n("r%C3%A9sum%c3%a9"));
+        assert_eq!(n("a b"), "a%20b");
+        assert_eq!(n("a%20b"), "a%20b");
+        assert_ne!(n("a+b"), n("a%20b"));
+        assert_ne!(n("a+b"), n("a%2Bb"));
+        assert_eq!(n("%"), "%");
+        assert_eq!(n("%4"), "%4");
+        assert_eq!(n("%zz"), "%zz");
+        assert_eq!(n("100%"), "100%");
+        assert_eq!(n("q=%27x%27"), "q=%27x%27");
+        assert_ne!(n("q=%27x%27"), n("q='x'"));
+    }
+
+    #[test]
+    fn argument_and_cookie_counts() {
+        assert_eq!(count_args(b"", b"t"), 0);
+        assert_eq!(count_args(b"t=1", b"t"), 1);
+        assert_eq!(count_args(b"t=1&T=2", b"t"), 2);
+        assert_eq!(count_args(b"tt=1&t", b"t"), 1);
+        assert_eq!(count_args(b"a=1&t=&b=2&t=3", b"t"), 2);
+        assert_eq!(count_args(b"%74=1&t=2", b"t"), 1);
+        assert_eq!(count_cookies(&[b"jwt=a"], b"jwt"), 1);
+        assert_eq!(count_cookies(&[b"jwt=a; JWT=b"], b"jwt"), 2);
+        assert_eq!(count_cookies(&[b"jwt=a", b"x=1;jwt=b"], b"jwt"), 2);
+        assert_eq!(count_cookies(&[b"jwtx=a; xjwt=b"], b"jwt"), 0);
+        assert_eq!(count_cookies(&[], b"jwt"), 0);
+    }
+
+    #[test]
+    fn content_encodings() {
+        assert_eq!(check_content_encoding(&[]), Ok(()));
+        assert_eq!(check_content_encoding(&[b"identity"]), Ok(()));
+        assert_eq!(check_content_encoding(&[b" Identity "]), Ok(()));
+        assert_eq!(check_content_encoding(&[b""]), Ok(()));
+        for bad in [
+            &b"gzip"[..],
+            b"deflate",
+            b"br",
+            b"identity, gzip",
+            b"x-gzip",
+        ] {
+            assert_eq!(check_content_encoding(&[bad]), Err(Refusal::Encoding));
+        }
+        assert_eq!(
+            check_content_encoding(&[b"identity", b"gzip"]),
+            Err(Refusal::Encoding)
+        );
     }
 }

@@ -1,9 +1,10 @@
 //! The profiles of `onlyoffice_jwt` and the Document Server's path classification.
 
 /// What `onlyoffice_jwt` turns on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Profile {
     /// No check.
+    #[default]
     Off,
     /// A `Bearer` token (or `onlyoffice_jwt_token`'s value), verified and nothing more.
     Bearer,

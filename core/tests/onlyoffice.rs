@@ -778,6 +778,207 @@ fn builder() {
     );
 }
 
+/// The tokens an integrator signs for the editor in the browser (ONLYOFFICE API methods that
+/// take a `token`, seahub's reference data): none is a command, a conversion or a script.
+fn browser_shapes() -> Vec<(&'static str, Value)> {
+    let url = "https://seafile.example.com/seafhttp/files/tok/a.docx";
+    vec![
+        (
+            "setHistoryData",
+            json!({"changesUrl": url, "fileType": "docx", "key": "k2",
+                   "previous": {"fileType": "docx", "key": "k1", "url": url},
+                   "url": url, "version": 2}),
+        ),
+        (
+            "setRequestedDocument",
+            json!({"c": "compare", "fileType": "docx", "url": url}),
+        ),
+        (
+            "insertImage",
+            json!({"c": "add", "fileType": "png", "url": url}),
+        ),
+        (
+            "insertImage (images)",
+            json!({"c": "add", "images": [{"fileType": "png", "url": url}]}),
+        ),
+        (
+            "setMailMergeRecipients",
+            json!({"fileType": "csv", "url": url}),
+        ),
+        (
+            "setReferenceData",
+            json!({"fileType": "xlsx", "key": "k", "path": "a.xlsx",
+                   "referenceData": {"fileKey": "f", "instanceId": "i"}, "url": url}),
+        ),
+        (
+            "setRequestedSpreadsheet",
+            json!({"fileType": "xlsx", "path": "a.xlsx", "title": "a.xlsx",
+                   "referenceData": {"fileKey": "f", "instanceId": "i"}, "url": url}),
+        ),
+    ]
+}
+
+#[test]
+fn browser_method_tokens_are_no_inbox_tokens() {
+    for (name, claims) in browser_shapes() {
+        for wrapped in [claims.clone(), json!({ "payload": claims })] {
+            let token = ds_sign(&wrapped);
+            for profile in [Profile::Command, Profile::Convert, Profile::Builder] {
+                let body = format!(r#"{{"token":"{token}"}}"#);
+                assert_eq!(
+                    run(profile, &parts(&[], Some(body.as_bytes()), b"")).map(|_| ()),
+                    Err(Refusal::Claims),
+                    "{name} at {profile:?}: {wrapped}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn builder_takes_only_what_builder_request_reads() {
+    let url = "https://example.com/script.docbuilder";
+    let builder = |claims: Value| {
+        let token = ds_sign(&claims);
+        let body = format!(r#"{{"token":"{token}"}}"#);
+        run(Profile::Builder, &parts(&[], Some(body.as_bytes()), b"")).map(|_| ())
+    };
+    for good in [
+        json!({"url": url}),
+        json!({"url": url, "async": true, "key": "k", "argument": {"a": 1}}),
+        json!({"payload": {"url": url, "async": false}}),
+        json!({"payload": {"url": url}, "iss": "i", "sub": "s", "aud": "a", "nbf": IAT, "jti": "j"}),
+    ] {
+        assert_eq!(builder(good.clone()), Ok(()), "{good}");
+    }
+    for bad in [
+        json!({"url": url, "fileType": "docx"}),
+        json!({"url": url, "userdata": "x"}),
+        json!({"url": url, "token": "x"}),
+        json!({"url": url, "query": {"url": url}}),
+        json!({"payload": {"url": url, "fileType": "docx"}}),
+        json!({"payload": {"url": url, "iat": IAT}}),
+        json!({"payload": "x", "url": url}),
+        json!({"key": "k", "async": false}),
+    ] {
+        assert_eq!(builder(bad.clone()), Err(Refusal::Claims), "{bad}");
+    }
+}
+
+#[test]
+fn command_takes_only_the_document_servers_commands() {
+    let command = |claims: Value| {
+        let token = ds_sign(&claims);
+        let body = format!(r#"{{"token":"{token}"}}"#);
+        run(Profile::Command, &parts(&[], Some(body.as_bytes()), b"")).map(|_| ())
+    };
+    for c in [
+        "info",
+        "drop",
+        "saved",
+        "forcesave",
+        "meta",
+        "getForgotten",
+        "deleteForgotten",
+        "getForgottenList",
+        "version",
+        "license",
+    ] {
+        assert_eq!(command(json!({"c": c, "key": "k"})), Ok(()), "{c}");
+        assert_eq!(
+            command(json!({"payload": {"c": c, "key": "k"}})),
+            Ok(()),
+            "{c}"
+        );
+    }
+    for c in [
+        "add",
+        "compare",
+        "combine",
+        "insertText",
+        "INFO",
+        "Info",
+        "",
+        "info ",
+    ] {
+        assert_eq!(
+            command(json!({"c": c, "key": "k"})),
+            Err(Refusal::Claims),
+            "{c:?}"
+        );
+    }
+}
+
+#[test]
+fn callback_history_trim_runs_one_way() {
+    let full = status2_fields();
+    let body_token = ds_sign(&full);
+    let full_header = bearer(&ds_sign(&json!({ "payload": full })));
+    let with_history = |history: Value, token: &str| {
+        let mut body = full.clone();
+        let map = body.as_object_mut().expect("object");
+        map.insert("history".into(), history);
+        map.insert("token".into(), json!(token));
+        serde_json::to_vec(&body).expect("json")
+    };
+    // A body history of {} against the body token's, with no header token or an untrimmed
+    // one: no trim happened.
+    let body = with_history(json!({}), &body_token);
+    for headers in [&[][..], &[&full_header[..]][..]] {
+        assert_eq!(
+            run(Profile::Callback, &parts(headers, Some(&body), b"")).map(|_| ()),
+            Err(Refusal::BodyMismatch)
+        );
+    }
+    // With a trimmed header token it is the Document Server's trim.
+    let mut trimmed = full.clone();
+    trimmed
+        .as_object_mut()
+        .expect("object")
+        .insert("history".into(), json!({}));
+    let trimmed_header = bearer(&ds_sign(&json!({ "payload": trimmed })));
+    assert!(run(
+        Profile::Callback,
+        &parts(&[&trimmed_header], Some(&body), b"")
+    )
+    .is_ok());
+    // A body token that signed {} matches only {}.
+    let empty_token = ds_sign(&trimmed);
+    let body = with_history(json!({"changes": []}), &empty_token);
+    assert_eq!(
+        run(Profile::Callback, &parts(&[], Some(&body), b"")).map(|_| ()),
+        Err(Refusal::BodyMismatch)
+    );
+    // A trimmed header token's {} matches any body history, the body token's must still.
+    let body = with_history(full["history"].clone(), &body_token);
+    assert!(run(
+        Profile::Callback,
+        &parts(&[&trimmed_header], Some(&body), b"")
+    )
+    .is_ok());
+    let other = json!({"changes": [{"created": "2025-01-01 00:00:00"}]});
+    let body = with_history(other.clone(), &body_token);
+    assert_eq!(
+        run(
+            Profile::Callback,
+            &parts(&[&trimmed_header], Some(&body), b"")
+        )
+        .map(|_| ()),
+        Err(Refusal::BodyMismatch)
+    );
+    // The header token alone, trimmed: any body history (the body token is not there).
+    let mut bare = full.clone();
+    bare.as_object_mut()
+        .expect("object")
+        .insert("history".into(), other);
+    let bare = serde_json::to_vec(&bare).expect("json");
+    assert!(run(
+        Profile::Callback,
+        &parts(&[&trimmed_header], Some(&bare), b"")
+    )
+    .is_ok());
+}
+
 // ---------------------------------------------------------------------------------------
 // download
 
@@ -803,9 +1004,10 @@ fn download_url_must_match_the_request() {
     let header = download_token(url);
     let same: &[&[u8]] = &[
         b"/seafhttp/files/3f1e-tok/report%20(1).docx?dl=1&x=a%2Fb",
-        b"/seafhttp/files/3f1e-tok/report (1).docx?dl=1&x=a/b",
-        b"/seafhttp/files/3f1e-tok/report%20%281%29.docx?dl=1&x=a%2fb",
+        b"/seafhttp/files/3f1e-tok/report (1).docx?dl=1&x=a%2Fb",
+        b"/seafhttp/files/3f1e-tok/report%20(1).docx?dl=1&x=a%2fb",
         b"/seafhttp/files/%33f1e-tok/report%20(1).docx?%64l=1&x=a%2Fb",
+        b"/seafhttp/files/3f1e%2Dtok/report%20(1)%2edocx?dl=1&x=a%2Fb",
         b"https://seafile.example.com/seafhttp/files/3f1e-tok/report%20(1).docx?dl=1&x=a%2Fb",
     ];
     for uri in same {
@@ -818,6 +1020,11 @@ fn download_url_must_match_the_request() {
     let different: &[&[u8]] = &[
         b"/seafhttp/files/3f1e-tok/report%20(2).docx?dl=1&x=a%2Fb",
         b"/seafhttp/files/3f1e-tok/report+(1).docx?dl=1&x=a%2Fb",
+        // RFC 3986 6.2.2: a reserved character and its encoding differ
+        b"/seafhttp/files/3f1e-tok/report (1).docx?dl=1&x=a/b",
+        b"/seafhttp/files/3f1e-tok/report%20%281%29.docx?dl=1&x=a%2Fb",
+        b"/seafhttp/files/3f1e-tok%2Freport%20(1).docx?dl=1&x=a%2Fb",
+        b"/seafhttp/files/3f1e-tok/report%20(1).docx?dl=1%26x=a%2Fb",
         b"/seafhttp/files/3f1e-tok/report%20(1).docx?dl=1",
         b"/seafhttp/files/3f1e-tok/report%20(1).docx?dl=1&x=a%2Fb&y=1",
         b"/seafhttp/files/3f1e-tok/report%20(1).docx",
@@ -842,7 +1049,7 @@ fn download_edges() {
     assert!(download(&download_token("https://h.example/a/b#frag"), b"/a/b").is_ok());
     assert!(download(&download_token("https://h.example"), b"/").is_ok());
     assert!(download(&download_token("/a/b?x=1"), b"/a/b?x=1").is_ok());
-    // `+` is not a space in either part.
+    // `+` is not a space in either part, nor `%2B` (a reserved character's encoding).
     assert_eq!(
         download(
             &download_token("https://h.example/a+b?q=c+d"),
@@ -851,11 +1058,39 @@ fn download_edges() {
         .map(|_| ()),
         Err(Refusal::Claims)
     );
+    assert_eq!(
+        download(
+            &download_token("https://h.example/a+b?q=c+d"),
+            b"/a%2Bb?q=c%2bd"
+        )
+        .map(|_| ()),
+        Err(Refusal::Claims)
+    );
     assert!(download(
         &download_token("https://h.example/a+b?q=c+d"),
-        b"/a%2Bb?q=c%2bd"
+        b"/a+b?q=c+d"
     )
     .is_ok());
+    // Unreserved characters and their encodings are the same; so are raw UTF-8 and its
+    // encoding, the octets a client sends for it.
+    assert!(download(
+        &download_token("https://h.example/%7Eu/r\u{e9}s"),
+        b"/~u/r%C3%A9s"
+    )
+    .is_ok());
+    assert!(download(
+        &download_token("https://h.example/a?file=a%26b%3Dc"),
+        b"/a?file=a%26b%3dc"
+    )
+    .is_ok());
+    assert_eq!(
+        download(
+            &download_token("https://h.example/a?file=a%26b%3Dc"),
+            b"/a?file=a&b=c"
+        )
+        .map(|_| ()),
+        Err(Refusal::Claims)
+    );
     // Claims of the wrong shape.
     for claims in [
         json!({"url": "https://h.example/a"}),
