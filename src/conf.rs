@@ -8,9 +8,8 @@ use std::rc::Rc;
 
 use ngx::core::{NGX_CONF_ERROR, NGX_CONF_OK};
 use ngx::ffi::{
-    ngx_command_t, ngx_conf_full_name, ngx_conf_set_flag_slot, ngx_conf_set_sec_slot,
-    ngx_conf_set_size_slot, ngx_conf_set_str_slot, ngx_conf_t, ngx_flag_t,
-    ngx_http_compile_complex_value, ngx_http_compile_complex_value_t, ngx_http_complex_value_t,
+    ngx_command_t, ngx_conf_full_name, ngx_conf_t, ngx_http_compile_complex_value,
+    ngx_http_compile_complex_value_t, ngx_http_complex_value_t, ngx_parse_size, ngx_parse_time,
     ngx_pcalloc, ngx_str_t, ngx_uint_t, time_t, NGX_CONF_1MORE, NGX_CONF_FLAG, NGX_CONF_TAKE1,
     NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET, NGX_HTTP_MAIN_CONF, NGX_HTTP_SRV_CONF,
 };
@@ -32,11 +31,7 @@ const DEFAULT_HEADER: &[u8] = b"Authorization";
 const DEFAULT_REALM: &[u8] = b"onlyoffice";
 
 const NGX_CONF_DUPLICATE: *mut c_char = c"is duplicate".as_ptr().cast_mut();
-
-// nginx's "not set" values, which its slot setters look for (NGX_CONF_UNSET*).
-const UNSET_FLAG: ngx_flag_t = -1;
-const UNSET_TIME: time_t = -1;
-const UNSET_SIZE: usize = usize::MAX;
+const NGX_CONF_INVALID: *mut c_char = c"invalid value".as_ptr().cast_mut();
 
 /// One `onlyoffice_jwt_require` directive.
 #[derive(Clone)]
@@ -47,77 +42,68 @@ pub struct Requirement {
     pub status: u16,
 }
 
-/// The location configuration.
-///
-/// While parsing, the `Option` fields are `None` and the fields nginx's slot setters fill
-/// hold nginx's "unset" values for "not set at this level"; the merge fills them from the
-/// enclosing level or the defaults, and builds `verifier` for every level whose profile is
-/// not `off`.
-pub struct LocConf {
-    pub profile: Option<Profile>,
-    /// Where the `onlyoffice_jwt` directive was given, for messages found at merge time.
-    profile_where: Option<String>,
-    /// Keys given at this level (`onlyoffice_jwt_secret`, `onlyoffice_jwt_secret_file` and
-    /// `onlyoffice_jwt_key_file`).
-    own_keys: Vec<Key>,
-    /// The secrets in force: this level's own once it has any (they replace the inherited
-    /// set), else the enclosing level's after the merge. Kept up to date while parsing,
-    /// because nginx never merges the `http` level itself: it is only ever `prev`.
-    keys: Option<Rc<[Key]>>,
+/// `onlyoffice_jwt_token`'s value.
+#[derive(Clone)]
+pub struct TokenSource {
+    /// The compiled value, allocated in the configuration pool.
+    pub value: *mut ngx_http_complex_value_t,
+    /// When the value is exactly one `$arg_NAME` or `$cookie_NAME`: that argument or cookie,
+    /// which must not occur twice (nginx takes the first, many applications the last).
+    pub single: Option<Single>,
+}
+
+/// What `onlyoffice_jwt_token` names when it is exactly one argument or cookie variable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Single {
+    Arg(Vec<u8>),
+    Cookie(Vec<u8>),
+}
+
+/// What the directives of one level say: `None` for a directive not given at this level.
+/// Directives that may be repeated (the keys, `onlyoffice_jwt_require`) collect every
+/// occurrence of the level. The merge fills each `None` from the enclosing level, so after
+/// it a level holds what is in force there.
+#[derive(Clone, Default)]
+struct Directives {
+    /// The profile and where it was given ("file:line"), for messages found at merge time.
+    profile: Option<(Profile, String)>,
+    /// `onlyoffice_jwt_secret`, `onlyoffice_jwt_secret_file` and `onlyoffice_jwt_key_file`.
+    keys: Option<Vec<Key>>,
     algorithms: Option<AlgorithmSet>,
-    /// `onlyoffice_jwt_issuer` and `onlyoffice_jwt_audience`.
     issuers: Option<Rc<[String]>>,
     audiences: Option<Rc<[String]>>,
-    /// The token header's name: empty while not set (an empty name is refused).
-    pub header: Vec<u8>,
-    pub token: Option<*mut ngx_http_complex_value_t>,
-    /// seconds (`ngx_conf_set_sec_slot`)
-    leeway: time_t,
-    /// `ngx_conf_set_flag_slot`
-    require_exp: ngx_flag_t,
-    /// `onlyoffice_jwt_require` given at this level.
-    own_require: Vec<Requirement>,
-    /// The requirements in force: kept up to date while parsing, like `keys`.
-    pub require: Option<Rc<[Requirement]>>,
-    /// bytes (`ngx_conf_set_size_slot`)
-    pub body_limit: usize,
-    /// `ngx_conf_set_str_slot`, in the configuration pool
-    realm: ngx_str_t,
+    header: Option<Vec<u8>>,
+    token: Option<TokenSource>,
+    leeway: Option<time_t>,
+    require_exp: Option<bool>,
+    require: Option<Vec<Requirement>>,
+    body_limit: Option<usize>,
+    realm: Option<Vec<u8>>,
+}
 
+/// The location configuration: the directives of its level and, once merged, what the
+/// handler uses, built from them with the defaults.
+#[derive(Default)]
+pub struct LocConf {
+    set: Directives,
+
+    /// The profile in force (`off` when none).
+    pub profile: Profile,
     /// Built by the merge when the profile is not `off`.
     pub verifier: Option<Verifier>,
+    /// The token header's name.
+    pub header: Vec<u8>,
+    /// Whether `header` is `Authorization` (nginx keeps a pointer to it).
+    pub header_is_authorization: bool,
+    pub token: Option<TokenSource>,
+    /// The requirements in force (empty: none).
+    pub require: Vec<Requirement>,
+    /// bytes
+    pub body_limit: usize,
     /// `WWW-Authenticate` when no token was sent.
     pub challenge: Vec<u8>,
     /// `WWW-Authenticate` for a token that is not good.
     pub challenge_invalid: Vec<u8>,
-    /// Whether `header` is `Authorization` (nginx keeps a pointer to it).
-    pub header_is_authorization: bool,
-}
-
-impl Default for LocConf {
-    fn default() -> Self {
-        LocConf {
-            profile: None,
-            profile_where: None,
-            own_keys: Vec::new(),
-            keys: None,
-            algorithms: None,
-            issuers: None,
-            audiences: None,
-            header: Vec::new(),
-            token: None,
-            leeway: UNSET_TIME,
-            require_exp: UNSET_FLAG,
-            own_require: Vec::new(),
-            require: None,
-            body_limit: UNSET_SIZE,
-            realm: ngx_str_t::default(),
-            verifier: None,
-            challenge: Vec::new(),
-            challenge_invalid: Vec::new(),
-            header_is_authorization: false,
-        }
-    }
 }
 
 /// What can be wrong with a directive's arguments.
@@ -149,25 +135,11 @@ enum ConfError {
     TokenNotVariable,
     #[error("missing argument")]
     MissingArgument,
+    #[error("invalid value \"{0}\", it must be \"on\" or \"off\"")]
+    Flag(String),
 }
 
 /* command table */
-
-/// A directive of all three levels that one of nginx's slot setters handles, writing the
-/// location configuration's `$field`.
-macro_rules! slot {
-    ($name:literal, $type:expr, $setter:ident, $field:ident) => {
-        ngx_command_t {
-            name: ngx_string!($name),
-            type_: (NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | $type)
-                as ngx_uint_t,
-            set: Some($setter),
-            conf: NGX_HTTP_LOC_CONF_OFFSET,
-            offset: core::mem::offset_of!(LocConf, $field),
-            post: ptr::null_mut(),
-        }
-    };
-}
 
 /// A directive of all three levels whose handler is `$set`, wrapped for nginx by `with_args`.
 macro_rules! command {
@@ -208,31 +180,11 @@ pub static mut NGX_HTTP_ONLYOFFICE_JWT_COMMANDS: [ngx_command_t; 15] = [
     command!("onlyoffice_jwt_audience", NGX_CONF_1MORE, cmd_audience),
     command!("onlyoffice_jwt_header", NGX_CONF_TAKE1, cmd_header),
     command!("onlyoffice_jwt_token", NGX_CONF_TAKE1, cmd_token),
-    slot!(
-        "onlyoffice_jwt_leeway",
-        NGX_CONF_TAKE1,
-        ngx_conf_set_sec_slot,
-        leeway
-    ),
-    slot!(
-        "onlyoffice_jwt_require_exp",
-        NGX_CONF_FLAG,
-        ngx_conf_set_flag_slot,
-        require_exp
-    ),
+    command!("onlyoffice_jwt_leeway", NGX_CONF_TAKE1, cmd_leeway),
+    command!("onlyoffice_jwt_require_exp", NGX_CONF_FLAG, cmd_require_exp),
     command!("onlyoffice_jwt_require", NGX_CONF_1MORE, cmd_require),
-    slot!(
-        "onlyoffice_jwt_body_limit",
-        NGX_CONF_TAKE1,
-        ngx_conf_set_size_slot,
-        body_limit
-    ),
-    slot!(
-        "onlyoffice_jwt_realm",
-        NGX_CONF_TAKE1,
-        ngx_conf_set_str_slot,
-        realm
-    ),
+    command!("onlyoffice_jwt_body_limit", NGX_CONF_TAKE1, cmd_body_limit),
+    command!("onlyoffice_jwt_realm", NGX_CONF_TAKE1, cmd_realm),
     ngx_command_t::empty(),
 ];
 
@@ -264,6 +216,7 @@ unsafe fn with_args(
     match f(cf_ref, lcf, &args) {
         Ok(Outcome::Ok) => NGX_CONF_OK,
         Ok(Outcome::Duplicate) => NGX_CONF_DUPLICATE,
+        Ok(Outcome::Invalid) => NGX_CONF_INVALID,
         Ok(Outcome::Logged) => NGX_CONF_ERROR,
         Err(err) => {
             emerg!(cf, "{err} in \"{name}\" directive");
@@ -276,6 +229,8 @@ unsafe fn with_args(
 enum Outcome {
     Ok,
     Duplicate,
+    /// An argument nginx's parsers refused: "invalid value", as nginx's slot setters say.
+    Invalid,
     /// Failed, and the handler (or nginx) already logged why.
     Logged,
 }
@@ -301,14 +256,13 @@ fn cmd_onlyoffice_jwt(
     lcf: &mut LocConf,
     args: &[ngx_str_t],
 ) -> Result<Outcome, ConfError> {
-    if lcf.profile.is_some() {
+    if lcf.set.profile.is_some() {
         return Ok(Outcome::Duplicate);
     }
     let value = value(args)?;
     let value = value.as_bytes();
     let profile = Profile::from_name(value).ok_or_else(|| ConfError::Profile(lossy(value)))?;
-    lcf.profile = Some(profile);
-    lcf.profile_where = Some(conf_where(cf));
+    lcf.set.profile = Some((profile, conf_where(cf)));
     Ok(Outcome::Ok)
 }
 
@@ -329,8 +283,7 @@ fn cmd_secret(
              which is weak for HMAC"
         );
     }
-    lcf.own_keys.push(Key::new(secret));
-    lcf.keys = Some(Rc::from(lcf.own_keys.clone()));
+    add_keys(lcf, [Key::new(secret)]);
     Ok(Outcome::Ok)
 }
 
@@ -347,7 +300,7 @@ fn cmd_secret_file(
     }
     let path = name.to_string_lossy_owned();
     let text = std::fs::read(&path).map_err(|e| ConfError::SecretFile(path.clone(), e))?;
-    let mut found = 0;
+    let mut secrets = Vec::new();
     for line in text.split(|&b| b == b'\n') {
         let secret = line.trim_ascii();
         if secret.is_empty() || secret.starts_with(b"#") {
@@ -360,13 +313,12 @@ fn cmd_secret_file(
                  which is weak for HMAC"
             );
         }
-        lcf.own_keys.push(Key::new(secret));
-        found += 1;
+        secrets.push(Key::new(secret));
     }
-    if found == 0 {
+    if secrets.is_empty() {
         return Err(ConfError::NoSecretInFile(path));
     }
-    lcf.keys = Some(Rc::from(lcf.own_keys.clone()));
+    add_keys(lcf, secrets);
     Ok(Outcome::Ok)
 }
 
@@ -383,9 +335,14 @@ fn cmd_key_file(
     let path = name.to_string_lossy_owned();
     let text = std::fs::read(&path).map_err(|e| ConfError::KeyFile(path.clone(), e))?;
     let keys = keys::load(&text).map_err(|e| ConfError::Key(path, e))?;
-    lcf.own_keys.extend(keys);
-    lcf.keys = Some(Rc::from(lcf.own_keys.clone()));
+    add_keys(lcf, keys);
     Ok(Outcome::Ok)
+}
+
+/// Adds keys to the level's set: the three key directives make one set, which replaces the
+/// inherited one.
+fn add_keys(lcf: &mut LocConf, keys: impl IntoIterator<Item = Key>) {
+    lcf.set.keys.get_or_insert_with(Vec::new).extend(keys);
 }
 
 /// Sets a directive that takes one or more non-empty strings, once per level.
@@ -410,7 +367,7 @@ fn cmd_issuer(
     lcf: &mut LocConf,
     args: &[ngx_str_t],
 ) -> Result<Outcome, ConfError> {
-    set_values(&mut lcf.issuers, args)
+    set_values(&mut lcf.set.issuers, args)
 }
 
 fn cmd_audience(
@@ -418,7 +375,7 @@ fn cmd_audience(
     lcf: &mut LocConf,
     args: &[ngx_str_t],
 ) -> Result<Outcome, ConfError> {
-    set_values(&mut lcf.audiences, args)
+    set_values(&mut lcf.set.audiences, args)
 }
 
 fn cmd_algorithms(
@@ -426,7 +383,7 @@ fn cmd_algorithms(
     lcf: &mut LocConf,
     args: &[ngx_str_t],
 ) -> Result<Outcome, ConfError> {
-    if lcf.algorithms.is_some() {
+    if lcf.set.algorithms.is_some() {
         return Ok(Outcome::Duplicate);
     }
     let mut set = AlgorithmSet::empty();
@@ -437,7 +394,7 @@ fn cmd_algorithms(
         let alg = Algorithm::from_name(value).ok_or_else(|| ConfError::Algorithm(lossy(value)))?;
         set.insert(alg);
     }
-    lcf.algorithms = Some(set);
+    lcf.set.algorithms = Some(set);
     Ok(Outcome::Ok)
 }
 
@@ -446,7 +403,7 @@ fn cmd_header(
     lcf: &mut LocConf,
     args: &[ngx_str_t],
 ) -> Result<Outcome, ConfError> {
-    if !lcf.header.is_empty() {
+    if lcf.set.header.is_some() {
         return Ok(Outcome::Duplicate);
     }
     let value = value(args)?;
@@ -455,7 +412,7 @@ fn cmd_header(
     if value.is_empty() || !value.iter().all(is_token_char) {
         return Err(ConfError::HeaderName(lossy(value)));
     }
-    lcf.header = value.to_vec();
+    lcf.set.header = Some(value.to_vec());
     Ok(Outcome::Ok)
 }
 
@@ -464,7 +421,7 @@ fn cmd_token(
     lcf: &mut LocConf,
     args: &[ngx_str_t],
 ) -> Result<Outcome, ConfError> {
-    if lcf.token.is_some() {
+    if lcf.set.token.is_some() {
         return Ok(Outcome::Duplicate);
     }
     let value = value(args)?;
@@ -473,11 +430,97 @@ fn cmd_token(
     }
     match compile_complex_value(cf, value) {
         Some(cv) => {
-            lcf.token = Some(cv);
+            lcf.set.token = Some(TokenSource {
+                value: cv,
+                single: single_variable(value.as_bytes()),
+            });
             Ok(Outcome::Ok)
         }
         None => Ok(Outcome::Logged),
     }
+}
+
+/// The argument or cookie that a value is made of when it is exactly `$arg_NAME` or
+/// `$cookie_NAME` (or the same in braces).
+fn single_variable(value: &[u8]) -> Option<Single> {
+    let name = value.strip_prefix(b"$")?;
+    let name = match name.strip_prefix(b"{") {
+        Some(braced) => braced.strip_suffix(b"}")?,
+        None => name,
+    };
+    if !name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+        return None;
+    }
+    if let Some(arg) = name.strip_prefix(b"arg_").filter(|n| !n.is_empty()) {
+        return Some(Single::Arg(arg.to_vec()));
+    }
+    let cookie = name.strip_prefix(b"cookie_").filter(|n| !n.is_empty())?;
+    Some(Single::Cookie(cookie.to_vec()))
+}
+
+fn cmd_leeway(
+    _cf: &mut ngx_conf_t,
+    lcf: &mut LocConf,
+    args: &[ngx_str_t],
+) -> Result<Outcome, ConfError> {
+    if lcf.set.leeway.is_some() {
+        return Ok(Outcome::Duplicate);
+    }
+    let mut value = value(args)?;
+    // SAFETY: `value` is a valid string; ngx_parse_time only reads it.
+    let seconds = unsafe { ngx_parse_time(&mut value, 1) };
+    if seconds < 0 {
+        return Ok(Outcome::Invalid);
+    }
+    lcf.set.leeway = Some(seconds as time_t);
+    Ok(Outcome::Ok)
+}
+
+fn cmd_require_exp(
+    _cf: &mut ngx_conf_t,
+    lcf: &mut LocConf,
+    args: &[ngx_str_t],
+) -> Result<Outcome, ConfError> {
+    if lcf.set.require_exp.is_some() {
+        return Ok(Outcome::Duplicate);
+    }
+    let value = value(args)?;
+    lcf.set.require_exp = Some(match value.as_bytes() {
+        v if v.eq_ignore_ascii_case(b"on") => true,
+        v if v.eq_ignore_ascii_case(b"off") => false,
+        v => return Err(ConfError::Flag(lossy(v))),
+    });
+    Ok(Outcome::Ok)
+}
+
+fn cmd_body_limit(
+    _cf: &mut ngx_conf_t,
+    lcf: &mut LocConf,
+    args: &[ngx_str_t],
+) -> Result<Outcome, ConfError> {
+    if lcf.set.body_limit.is_some() {
+        return Ok(Outcome::Duplicate);
+    }
+    let mut value = value(args)?;
+    // SAFETY: `value` is a valid string; ngx_parse_size only reads it.
+    let size = unsafe { ngx_parse_size(&mut value) };
+    let Ok(size) = usize::try_from(size) else {
+        return Ok(Outcome::Invalid);
+    };
+    lcf.set.body_limit = Some(size);
+    Ok(Outcome::Ok)
+}
+
+fn cmd_realm(
+    _cf: &mut ngx_conf_t,
+    lcf: &mut LocConf,
+    args: &[ngx_str_t],
+) -> Result<Outcome, ConfError> {
+    if lcf.set.realm.is_some() {
+        return Ok(Outcome::Duplicate);
+    }
+    lcf.set.realm = Some(value(args)?.as_bytes().to_vec());
+    Ok(Outcome::Ok)
 }
 
 fn cmd_require(
@@ -508,11 +551,13 @@ fn cmd_require(
         }
     }
     // A level that sets the directive replaces what it inherited.
-    lcf.own_require.push(Requirement {
-        values: compiled,
-        status,
-    });
-    lcf.require = Some(Rc::from(lcf.own_require.clone()));
+    lcf.set
+        .require
+        .get_or_insert_with(Vec::new)
+        .push(Requirement {
+            values: compiled,
+            status,
+        });
     Ok(Outcome::Ok)
 }
 
@@ -532,111 +577,137 @@ pub unsafe extern "C" fn ngx_merge_loc_conf(
             &mut *conf.cast::<LocConf>(),
         )
     };
-    merge_loc_conf(cf, prev, conf)
+    conf.set.inherit(&prev.set);
+    match conf.resolve() {
+        Ok(()) => NGX_CONF_OK,
+        Err(err) => {
+            // Not ngx_conf_log_error: the position being parsed now is the end of a block,
+            // not the directive the message is about; the message names that one.
+            ngx::ngx_log_error!(ngx::ffi::NGX_LOG_EMERG, cf.log, "{err}");
+            NGX_CONF_ERROR
+        }
+    }
 }
 
-/// Merges a level with the one that encloses it, and builds the verifier of a level whose
-/// profile is on. Called by nginx for every server and location, after parsing.
-fn merge_loc_conf(cf: &mut ngx_conf_t, prev: &LocConf, conf: &mut LocConf) -> *mut c_char {
-    if conf.profile.is_none() {
-        conf.profile = prev.profile;
-        conf.profile_where.clone_from(&prev.profile_where);
-    }
-    merge_option(&mut conf.keys, &prev.keys);
-    merge_option(&mut conf.algorithms, &prev.algorithms);
-    merge_option(&mut conf.issuers, &prev.issuers);
-    merge_option(&mut conf.audiences, &prev.audiences);
-    merge_option(&mut conf.token, &prev.token);
-    merge_option(&mut conf.require, &prev.require);
-    // as nginx's ngx_conf_merge_*_value macros do
-    merge_value(
-        &mut conf.header,
-        &prev.header,
-        Vec::is_empty,
-        DEFAULT_HEADER.to_vec(),
-    );
-    merge_value(
-        &mut conf.leeway,
-        &prev.leeway,
-        |v| *v == UNSET_TIME,
-        DEFAULT_LEEWAY,
-    );
-    merge_value(
-        &mut conf.body_limit,
-        &prev.body_limit,
-        |v| *v == UNSET_SIZE,
-        DEFAULT_BODY_LIMIT,
-    );
-    merge_value(
-        &mut conf.realm,
-        &prev.realm,
-        |v| v.data.is_null(),
-        ngx_str_t::default(),
-    );
+/// What the merge finds wrong with a level whose profile is on.
+#[derive(Debug, Error)]
+enum MergeError {
+    #[error(
+        "no secret for \"onlyoffice_jwt {profile}\" in {at}: set \"onlyoffice_jwt_secret\", \
+         \"onlyoffice_jwt_secret_file\" or \"onlyoffice_jwt_key_file\" at its level or above"
+    )]
+    NoKey { profile: &'static str, at: String },
+    #[error(
+        "no key of \"onlyoffice_jwt {profile}\" in {at} verifies an allowed algorithm \
+         ({allowed}): the keys are {kinds}; set \"onlyoffice_jwt_algorithms\""
+    )]
+    NoFit {
+        profile: &'static str,
+        at: String,
+        allowed: String,
+        kinds: String,
+    },
+}
 
-    conf.header_is_authorization = conf.header.eq_ignore_ascii_case(b"authorization");
-    let realm = match conf.realm.data.is_null() {
-        true => DEFAULT_REALM,
-        false => conf.realm.as_bytes(),
-    };
-    conf.challenge = challenge(realm, false);
-    conf.challenge_invalid = challenge(realm, true);
-
-    let profile = conf.profile.unwrap_or(Profile::Off);
-    if profile == Profile::Off {
-        return NGX_CONF_OK;
+impl Directives {
+    /// Fills every directive this level does not set with the enclosing level's. Every field
+    /// is named here (the pattern does not compile when one is added without it).
+    fn inherit(&mut self, prev: &Directives) {
+        let Directives {
+            profile,
+            keys,
+            algorithms,
+            issuers,
+            audiences,
+            header,
+            token,
+            leeway,
+            require_exp,
+            require,
+            body_limit,
+            realm,
+        } = prev;
+        inherit(&mut self.profile, profile);
+        inherit(&mut self.keys, keys);
+        inherit(&mut self.algorithms, algorithms);
+        inherit(&mut self.issuers, issuers);
+        inherit(&mut self.audiences, audiences);
+        inherit(&mut self.header, header);
+        inherit(&mut self.token, token);
+        inherit(&mut self.leeway, leeway);
+        inherit(&mut self.require_exp, require_exp);
+        inherit(&mut self.require, require);
+        inherit(&mut self.body_limit, body_limit);
+        inherit(&mut self.realm, realm);
     }
-    let keys = match &conf.keys {
-        Some(keys) if !keys.is_empty() => keys.clone(),
-        _ => {
-            let at = conf.profile_where.as_deref().unwrap_or("");
-            // Not ngx_conf_log_error: the position being parsed now is the end of a block,
-            // not the directive that needs the secret.
-            ngx::ngx_log_error!(
-                ngx::ffi::NGX_LOG_EMERG,
-                cf.log,
-                "no secret for \"onlyoffice_jwt {}\" in {at}: set \"onlyoffice_jwt_secret\", \
-                 \"onlyoffice_jwt_secret_file\" or \"onlyoffice_jwt_key_file\" at its level \
-                 or above",
-                profile.name()
-            );
-            return NGX_CONF_ERROR;
+}
+
+/// A directive not given at a level takes the enclosing level's.
+fn inherit<T: Clone>(conf: &mut Option<T>, prev: &Option<T>) {
+    if conf.is_none() {
+        conf.clone_from(prev);
+    }
+}
+
+impl LocConf {
+    /// Builds what the handler uses from the merged directives and the defaults, and the
+    /// verifier of a level whose profile is on.
+    fn resolve(&mut self) -> Result<(), MergeError> {
+        let set = &self.set;
+        let header = set.header.as_deref().unwrap_or(DEFAULT_HEADER);
+        let realm = set.realm.as_deref().unwrap_or(DEFAULT_REALM);
+        self.header = header.to_vec();
+        self.header_is_authorization = header.eq_ignore_ascii_case(b"authorization");
+        self.challenge = challenge(realm, false);
+        self.challenge_invalid = challenge(realm, true);
+        self.token.clone_from(&set.token);
+        self.require = set.require.clone().unwrap_or_default();
+        self.body_limit = set.body_limit.unwrap_or(DEFAULT_BODY_LIMIT);
+
+        let Some((profile, at)) = &set.profile else {
+            return Ok(());
+        };
+        let profile = *profile;
+        self.profile = profile;
+        if profile == Profile::Off {
+            return Ok(());
         }
-    };
-    let algorithms = conf.algorithms.unwrap_or(AlgorithmSet::default_set());
-    if !keys
-        .iter()
-        .any(|key| algorithms.iter().any(|alg| key.fits(alg)))
-    {
-        let at = conf.profile_where.as_deref().unwrap_or("");
-        let allowed: Vec<&str> = algorithms.iter().map(Algorithm::name).collect();
-        let kinds: Vec<String> = keys.iter().map(|key| family_name(key.family())).collect();
-        ngx::ngx_log_error!(
-            ngx::ffi::NGX_LOG_EMERG,
-            cf.log,
-            "no key of \"onlyoffice_jwt {}\" in {at} verifies an allowed algorithm ({}): \
-             the keys are {}; set \"onlyoffice_jwt_algorithms\"",
-            profile.name(),
-            allowed.join(" "),
-            kinds.join(", ")
-        );
-        return NGX_CONF_ERROR;
+        let keys: Rc<[Key]> = match &set.keys {
+            Some(keys) if !keys.is_empty() => Rc::from(keys.as_slice()),
+            _ => {
+                return Err(MergeError::NoKey {
+                    profile: profile.name(),
+                    at: at.clone(),
+                })
+            }
+        };
+        let algorithms = set.algorithms.unwrap_or(AlgorithmSet::default_set());
+        if !keys
+            .iter()
+            .any(|key| algorithms.iter().any(|alg| key.fits(alg)))
+        {
+            let allowed: Vec<&str> = algorithms.iter().map(Algorithm::name).collect();
+            let kinds: Vec<String> = keys.iter().map(|key| family_name(key.family())).collect();
+            return Err(MergeError::NoFit {
+                profile: profile.name(),
+                at: at.clone(),
+                allowed: allowed.join(" "),
+                kinds: kinds.join(", "),
+            });
+        }
+        // only public-key tokens are cached: a location with secrets only needs no place
+        let public = keys.iter().any(|key| key.family() != Family::Hmac);
+        self.verifier = Some(Verifier {
+            keys,
+            algorithms,
+            issuers: set.issuers.clone().unwrap_or_default(),
+            audiences: set.audiences.clone().unwrap_or_default(),
+            cache: public.then(CacheKey::new),
+            leeway: set.leeway.unwrap_or(DEFAULT_LEEWAY),
+            require_exp: set.require_exp.unwrap_or(profile.requires_exp_by_default()),
+        });
+        Ok(())
     }
-    // only public-key tokens are cached: a location with secrets only needs no place
-    let public = keys.iter().any(|key| key.family() != Family::Hmac);
-    conf.verifier = Some(Verifier {
-        keys,
-        algorithms,
-        issuers: conf.issuers.clone().unwrap_or_default(),
-        audiences: conf.audiences.clone().unwrap_or_default(),
-        cache: public.then(CacheKey::new),
-        leeway: conf.leeway,
-        require_exp: match conf.require_exp {
-            UNSET_FLAG => profile.requires_exp_by_default(),
-            flag => flag != 0,
-        },
-    });
-    NGX_CONF_OK
 }
 
 /// A kind of key as messages name it.
@@ -646,19 +717,6 @@ fn family_name(family: Family) -> String {
         Family::Rsa => "RSA keys".to_owned(),
         Family::Ec(curve) => format!("EC keys ({curve:?})"),
         Family::Ed25519 => "Ed25519 keys".to_owned(),
-    }
-}
-
-fn merge_option<T: Clone>(conf: &mut Option<T>, prev: &Option<T>) {
-    if conf.is_none() {
-        conf.clone_from(prev);
-    }
-}
-
-/// An unset value takes the enclosing level's, or the default when that is unset too.
-fn merge_value<T: Clone>(conf: &mut T, prev: &T, unset: impl Fn(&T) -> bool, default: T) {
-    if unset(conf) {
-        *conf = if unset(prev) { default } else { prev.clone() };
     }
 }
 

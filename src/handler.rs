@@ -21,13 +21,12 @@ use ngx::ffi::{
     ngx_pool_cleanup_add, ngx_pool_cleanup_t, ngx_read_file, ngx_str_t, ngx_table_elt_t, ngx_time,
     NGX_DONE, NGX_ERROR, NGX_HTTP_SPECIAL_RESPONSE,
 };
-use ngx::http::{
-    HTTPStatus, HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpCoreModule,
-};
+use ngx::http::{HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpCoreModule};
+use onlyoffice_jwt_core::policy::{check_content_encoding, count_args, count_cookies};
 use onlyoffice_jwt_core::{check, Accepted, Profile, Refusal, RequestParts};
 
-use crate::conf::LocConf;
-use crate::log::{debug, error, info};
+use crate::conf::{LocConf, Single, TokenSource};
+use crate::log::{alert, debug, error, info};
 use crate::Module;
 
 /// The next request body filter in the chain.
@@ -100,67 +99,112 @@ pub fn postconfiguration(cf: &mut ngx_conf_t) -> Result<(), Status> {
 
 extern "C" fn access_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
     // A panic must not unwind into nginx: answer 500 instead.
-    catch_unwind(AssertUnwindSafe(|| {
+    let step = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: nginx calls phase handlers with a valid request.
         let r = unsafe { &mut *r };
         access(r)
-    }))
-    .unwrap_or(HTTPStatus::INTERNAL_SERVER_ERROR.0 as ngx_int_t)
+    }));
+    match step {
+        Ok(Step::Done(rc)) => rc,
+        // No reference to the request is alive here: reading the body may finish the request.
+        Ok(Step::ReadBody) => catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: the request nginx passed, in the access phase.
+            unsafe { start_body_read(r) }
+        }))
+        .unwrap_or(NGX_HTTP_INTERNAL_SERVER_ERROR),
+        Err(_) => NGX_HTTP_INTERNAL_SERVER_ERROR,
+    }
 }
 
-fn access(r: &mut ngx_http_request_t) -> ngx_int_t {
+/// What the access handler does next.
+enum Step {
+    /// Return this code to nginx.
+    Done(ngx_int_t),
+    /// Read the body, then decide.
+    ReadBody,
+}
+
+fn access(r: &mut ngx_http_request_t) -> Step {
     let lcf = location_conf(r);
-    let Some(mut profile) = lcf.profile else {
-        return NGX_DECLINED;
-    };
+    let mut profile = lcf.profile;
+    if profile == Profile::Off {
+        return Step::Done(NGX_DECLINED);
+    }
     if lcf.verifier.is_none() {
-        return NGX_DECLINED;
+        // The merge builds a verifier for every level whose profile is on: fail closed.
+        alert!(
+            r_log(r),
+            "onlyoffice_jwt: no verifier for profile \"{}\"",
+            profile.name()
+        );
+        return Step::Done(NGX_HTTP_INTERNAL_SERVER_ERROR);
     }
     if profile == Profile::DocumentServer {
         match Profile::classify_documentserver_path(r.uri.as_bytes()) {
             Some(p) => profile = p,
-            None => return NGX_DECLINED,
+            None => return Step::Done(NGX_DECLINED),
         }
-    }
-    if profile == Profile::Off {
-        return NGX_DECLINED;
     }
 
     if let Some(ctx) = own_ctx(r) {
-        match ctx.state.get() {
-            State::Reading => return NGX_AGAIN,
-            State::BodyRead => return decide(r, ctx, lcf),
-            State::Done(rc) => return rc,
-        }
+        return Step::Done(match ctx.state.get() {
+            State::Reading => NGX_AGAIN,
+            State::BodyRead => decide(r, ctx, lcf),
+            State::Done(rc) => rc,
+        });
     }
 
     let Some(ctx) = new_ctx(r, profile) else {
-        return NGX_ERROR as ngx_int_t;
+        return Step::Done(NGX_ERROR as ngx_int_t);
     };
     if !profile.reads_body() {
-        return decide(r, ctx, lcf);
+        return Step::Done(decide(r, ctx, lcf));
     }
 
-    start_body_read(r, ctx, lcf)
+    let mut encodings: [&[u8]; 2] = [&[], &[]];
+    let n = named_header_values(r, b"Content-Encoding", &mut encodings);
+    let encodings = encodings.get(..n).unwrap_or_default();
+    // a third value cannot make two good ones bad: two are enough to decide
+    if let Err(refusal) = check_content_encoding(encodings) {
+        return Step::Done(refuse(r, ctx, lcf, refusal));
+    }
+    if r.headers_in.content_length_n > 0
+        && r.headers_in.content_length_n as u64 > lcf.body_limit as u64
+    {
+        return Step::Done(refuse(r, ctx, lcf, Refusal::BodyTooLarge));
+    }
+    Step::ReadBody
 }
 
 /// Starts reading the body of a request whose profile needs it; the post handler resumes the
-/// phases. Kept out of line: the header check's path stays short.
-fn start_body_read(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
-    let limit = lcf.body_limit;
-    if r.headers_in.content_length_n > 0 && r.headers_in.content_length_n as u64 > limit as u64 {
-        return refuse(r, ctx, lcf, Refusal::BodyTooLarge);
+/// phases.
+///
+/// # Safety
+///
+/// `r` is a valid main request in the access phase, with this module's context. Only raw
+/// pointers to it (and to the context in its pool) are held across the calls below: the body
+/// may be read at once, the post handler then runs the phases (and this handler) again, and
+/// `ngx_http_finalize_request(r, NGX_DONE)` may finish the request and free its pool, as in
+/// `ngx_http_mirror_module`.
+unsafe fn start_body_read(r: *mut ngx_http_request_t) -> ngx_int_t {
+    {
+        // SAFETY: see above; these references end before the body is read.
+        let rr = unsafe { &mut *r };
+        let limit = location_conf(rr).body_limit;
+        let Some(ctx) = own_ctx(rr) else {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        };
+        ctx.limit.set(limit);
+        ctx.state.set(State::Reading);
+        rr.set_request_body_in_single_buf(1);
     }
-    ctx.limit.set(limit);
-    ctx.state.set(State::Reading);
-    r.set_request_body_in_single_buf(1);
     // SAFETY: `r` is a main request in the access phase; `body_read` resumes the phases.
     let rc = unsafe { ngx_http_read_client_request_body(r, Some(body_read)) };
     if rc >= NGX_HTTP_SPECIAL_RESPONSE as ngx_int_t {
         return rc;
     }
     // SAFETY: drops the reference ngx_http_read_client_request_body took; the body reader or
-    // the post handler owns the request from here.
+    // the post handler owns the request from here, and nothing of it is used after this.
     unsafe { ngx_http_finalize_request(r, NGX_DONE as ngx_int_t) };
     NGX_DONE as ngx_int_t
 }
@@ -181,14 +225,18 @@ extern "C" fn body_read(r: *mut ngx_http_request_t) {
 /// Asks the core for a verdict on the request as it is now.
 fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
     let Some(verifier) = lcf.verifier.as_ref() else {
-        return NGX_DECLINED;
+        // access() answered 500 for this already
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     };
     let profile = ctx.profile.get();
 
     let token_value;
-    let token_override = match lcf.token {
-        Some(cv) => {
-            token_value = complex_value(r, cv);
+    let token_override = match &lcf.token {
+        Some(source) => {
+            if token_source_repeated(r, source) {
+                return refuse(r, ctx, lcf, Refusal::Malformed);
+            }
+            token_value = complex_value(r, source.value);
             Some(token_value.as_ref().map_or(&[][..], ngx_str_t::as_bytes))
         }
         None => None,
@@ -207,7 +255,7 @@ fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
     };
 
     let mut headers: [&[u8]; 2] = [&[], &[]];
-    let n = header_values(r, lcf, &mut headers);
+    let n = token_header_values(r, lcf, &mut headers);
 
     let parts = RequestParts {
         token_override,
@@ -220,10 +268,10 @@ fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
     match check(profile, &parts, verifier, ngx_time() as i64) {
         Ok(accepted) => {
             *ctx.accepted.borrow_mut() = Some(accepted);
-            if lcf.require.is_some() {
-                if let Some(status) = failed_requirement(r, lcf) {
-                    return refuse_with(r, ctx, lcf, Refusal::Require, status);
-                }
+            // the requirements read the claims; a refused token's claims are not shown
+            if let Some(status) = failed_requirement(r, lcf) {
+                ctx.accepted.borrow_mut().take();
+                return refuse_with(r, ctx, lcf, Refusal::Require, status);
             }
             debug!(
                 r_log(r),
@@ -240,8 +288,7 @@ fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
 /// Evaluates `onlyoffice_jwt_require`: the status of the first requirement with an empty or
 /// `0` value.
 fn failed_requirement(r: &mut ngx_http_request_t, lcf: &LocConf) -> Option<u16> {
-    let requirements = lcf.require.as_ref()?;
-    for req in requirements.iter() {
+    for req in &lcf.require {
         for &cv in &req.values {
             let value = complex_value(r, cv);
             match value.as_ref().map(ngx_str_t::as_bytes) {
@@ -311,7 +358,11 @@ fn set_www_authenticate(r: &mut ngx_http_request_t, value: &[u8]) -> Result<(), 
 /* request pieces */
 
 /// The values of the configured token header (at most two: a second one is enough to refuse).
-fn header_values<'a>(r: &'a ngx_http_request_t, lcf: &LocConf, out: &mut [&'a [u8]; 2]) -> usize {
+fn token_header_values<'a>(
+    r: &'a ngx_http_request_t,
+    lcf: &LocConf,
+    out: &mut [&'a [u8]; 2],
+) -> usize {
     if lcf.header_is_authorization {
         // SAFETY: nginx keeps the (unique) Authorization header here, or null.
         return match unsafe { r.headers_in.authorization.as_ref() } {
@@ -322,16 +373,16 @@ fn header_values<'a>(r: &'a ngx_http_request_t, lcf: &LocConf, out: &mut [&'a [u
             None => 0,
         };
     }
-    named_header_values(r, lcf, out)
+    named_header_values(r, &lcf.header, out)
 }
 
-/// [`header_values`] for a header other than `Authorization`: looked for in the list of all.
-fn named_header_values<'a>(
+/// The first values of the request headers called `name` (ASCII case-insensitively), in
+/// order, at most as many as `out` holds; their number.
+fn named_header_values<'a, const N: usize>(
     r: &'a ngx_http_request_t,
-    lcf: &LocConf,
-    out: &mut [&'a [u8]; 2],
+    name: &[u8],
+    out: &mut [&'a [u8]; N],
 ) -> usize {
-    let name = lcf.header.as_slice();
     let mut n = 0;
     // SAFETY: `headers_in.headers` is the request's input header list.
     for (key, value) in unsafe { ngx::http::list_iterator(&r.headers_in.headers) } {
@@ -345,6 +396,28 @@ fn named_header_values<'a>(
         }
     }
     n
+}
+
+/// Whether the argument or cookie that `onlyoffice_jwt_token` reads is in the request more
+/// than once (nginx's variable shows the first; an application behind may read the last).
+fn token_source_repeated(r: &ngx_http_request_t, source: &TokenSource) -> bool {
+    match &source.single {
+        None => false,
+        Some(Single::Arg(name)) => count_args(r.args.as_bytes(), name) > 1,
+        Some(Single::Cookie(name)) => {
+            let mut count = 0;
+            // SAFETY: `headers_in.headers` is the request's input header list.
+            for (key, value) in unsafe { ngx::http::list_iterator(&r.headers_in.headers) } {
+                if key.as_bytes().eq_ignore_ascii_case(b"Cookie") {
+                    count += count_cookies(&[value.as_bytes()], name);
+                    if count > 1 {
+                        return true;
+                    }
+                }
+            }
+            false
+        }
+    }
 }
 
 /// The request body: borrowed when nginx holds it in one memory buffer, else gathered from its

@@ -10,6 +10,13 @@ macro_rules! info {
     }};
 }
 
+/// Logs at `alert`: something nginx or this module guarantees did not hold.
+macro_rules! alert {
+    ($log:expr, $($arg:tt)+) => {{
+        ngx::ngx_log_error!(ngx::ffi::NGX_LOG_ALERT, $log, $($arg)+);
+    }};
+}
+
 /// Logs at `error`.
 macro_rules! error {
     ($log:expr, $($arg:tt)+) => {{
@@ -38,4 +45,4 @@ macro_rules! debug {
     }};
 }
 
-pub(crate) use {conf_warn, debug, emerg, error, info};
+pub(crate) use {alert, conf_warn, debug, emerg, error, info};
