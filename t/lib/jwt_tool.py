@@ -7,11 +7,20 @@ implementation independent of the module's), from keys that openssl generated.
     jwt_tool.py der ALG KEY CLAIMS                 ES* with the DER signature, not R || S
     jwt_tool.py high-s ES256 KEY CLAIMS            ES256 with s replaced by n - s
     jwt_tool.py jwks KID=PUBLIC.pem[:ALG] ...      a JWK Set of the public keys
+    jwt_tool.py hmac ALG SECRET CLAIMS [HEADER]    an HS* token (PyJWT)
+    jwt_tool.py hmac-raw ALG SECRET CLAIMS_TEXT    an HS* token over the exact bytes of
+                                                   CLAIMS_TEXT, header {"alg":ALG,"typ":"JWT"}
+                                                   (hmac and hashlib)
 
-CLAIMS and HEADER are JSON texts; KEY is a private key in PEM.
+CLAIMS and HEADER are JSON texts; KEY is a private key in PEM; SECRET is the HMAC secret
+as it is written. CLAIMS_TEXT is signed as given, raw whitespace and all (PyJWT would
+re-serialise it).
 """
 
+import hashlib
+import hmac
 import json
+import os
 import sys
 
 import jwt
@@ -48,8 +57,24 @@ def raw(r, s, key):
     return r.to_bytes(size, "big") + s.to_bytes(size, "big")
 
 
+def hmac_raw(alg, secret, claims):
+    """An HS* token over the exact bytes of claims (the JOSE header written compactly)."""
+    digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}[alg]
+    head = json.dumps({"alg": alg, "typ": "JWT"}, separators=(",", ":")).encode()
+    data = base64url_encode(head) + b"." + base64url_encode(claims)
+    sig = hmac.new(secret, data, digest).digest()
+    return (data + b"." + base64url_encode(sig)).decode()
+
+
 def main(argv):
     cmd = argv[1]
+    if cmd == "hmac":
+        alg, secret, claims = argv[2], argv[3], json.loads(argv[4])
+        header = json.loads(argv[5]) if len(argv) > 5 else None
+        return jwt.encode(claims, secret, algorithm=alg, headers=header)
+    if cmd == "hmac-raw":
+        # the bytes of the command line as given (os.fsencode undoes Python's decoding)
+        return hmac_raw(argv[2], os.fsencode(argv[3]), os.fsencode(argv[4]))
     if cmd == "sign":
         alg, key, claims = argv[2], private_key(argv[3]), json.loads(argv[4])
         header = json.loads(argv[5]) if len(argv) > 5 else None

@@ -13,8 +13,15 @@ package Test::Nginx::EchoBackend;
 #     echo method=POST uri=/x
 #     len=N md5=HEX
 #     auth=<the Authorization header, or "-">
+#     hdr=<a request header line>
+#     ...
 #
-# and the same length and digest are in the X-Echo-Len and X-Echo-Md5 headers.
+# and the same length and digest are in the X-Echo-Len and X-Echo-Md5 headers. There is
+# one hdr= line for every header line of the request as it arrived, in order (the request
+# line left out; a line ends at LF, a CR before it dropped), with each byte that is neither
+# a space nor in 0x21-0x7E written as \xNN (upper-case hex): the header lines a backend
+# that splits at LF sees, so that a test can tell a header that was split in two or carries
+# a control character.
 # One connection at a time; each reply says "Connection: close". Core Perl only.
 
 use warnings;
@@ -130,6 +137,13 @@ sub serve {
 	my ($l, $m) = $line =~ /^len=(\d+) md5=(\S+)/;
 	my $reply = "echo method=$method uri=$uri\x0a$line\x0aauth="
 		. (defined $auth ? $auth : '-') . "\x0a";
+
+	my (undef, @lines) = split /\x0a/, $head;
+	for my $hl (@lines) {
+		$hl =~ s/\x0d\z//;
+		$hl =~ s/([^\x20-\x7e])/sprintf('\\x%02X', ord $1)/ge;
+		$reply .= "hdr=$hl\x0a";
+	}
 
 	print $client "HTTP/1.1 200 OK\x0d\x0a"
 		. "Content-Type: text/plain\x0d\x0a"

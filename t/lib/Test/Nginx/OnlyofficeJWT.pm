@@ -382,8 +382,7 @@ sub key_tool {
 	} 'python3', '/usr/bin/python3')[0]
 		// die "no python3 with PyJWT and cryptography (python3-jwt python3-cryptography)\n";
 	open my $fh, '-|', $python, $tool, @_ or die "cannot run $tool: $!\n";
-	local $/;
-	my $out = <$fh>;
+	my $out = do { local $/; <$fh> };
 	close $fh or die "jwt_tool.py @_[0 .. 1] failed\n";
 	chomp $out;
 	return $out;
