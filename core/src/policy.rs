@@ -510,11 +510,11 @@ const COMMANDS: [&str; 10] = [
     "license",
 ];
 
-/// A command token: an inbox token whose `c` (flat or under `payload`) is one of
-/// [`COMMANDS`].
+/// A command token: an inbox token whose `c`, as the Document Server reads it
+/// ([`ds_param`]), is one of [`COMMANDS`].
 fn fit_command(verified: &Verified) -> Result<(), Refusal> {
     fit_inbox(verified, &["c"])?;
-    match verified.claim("c").and_then(Value::as_str) {
+    match ds_param(verified, "c").and_then(Value::as_str) {
         Some(c) if COMMANDS.contains(&c) => Ok(()),
         _ => Err(Refusal::Claims),
     }
@@ -527,7 +527,7 @@ const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
 const BUILDER_PARAMS: [&str; 4] = ["key", "url", "argument", "async"];
 
 /// A builder token: `url`, and nothing but [`BUILDER_PARAMS`] (flat, or in an object
-/// `payload`) besides the registered claims. Every token an integrator signs for a browser
+/// `payload`) besides the registered claims (so no `query` either). Every token an integrator signs for a browser
 /// has some other member (`document`, `fileType`, `c`, `images`, `referenceData`, ...), so
 /// none of them runs a script.
 fn fit_builder(verified: &Verified) -> Result<(), Refusal> {
@@ -550,16 +550,36 @@ fn fit_builder(verified: &Verified) -> Result<(), Refusal> {
     }
 }
 
-/// An inbox token: carries every `required` claim, and is not an editor or session token
-/// (no `document`, no `editorConfig`).
+/// An inbox token: carries every `required` parameter ([`ds_param`]), and is not an editor
+/// or session token (no `document`, no `editorConfig`, at the top, in `payload` or in
+/// `query`).
 fn fit_inbox(verified: &Verified, required: &[&str]) -> Result<(), Refusal> {
-    if verified.claim("document").is_some() || verified.claim("editorConfig").is_some() {
+    if ds_param(verified, "document").is_some() || ds_param(verified, "editorConfig").is_some() {
         return Err(Refusal::Claims);
     }
-    if required.iter().any(|name| verified.claim(name).is_none()) {
+    if required
+        .iter()
+        .any(|name| ds_param(verified, name).is_none())
+    {
         return Err(Refusal::Claims);
     }
     Ok(())
+}
+
+/// A parameter as the Document Server's `getRequestParams` reads it from a verified token:
+/// it copies the claims, then the members of `payload` over them, then those of `query`, so
+/// the last of `query.name`, `payload.name` and `name` that is there wins.
+fn ds_param<'v>(verified: &'v Verified, name: &str) -> Option<&'v Value> {
+    let claims = verified.claims();
+    let nested = |wrapper: &str| {
+        claims
+            .get(wrapper)
+            .and_then(Value::as_object)
+            .and_then(|members| members.get(name))
+    };
+    nested("query")
+        .or_else(|| nested("payload"))
+        .or_else(|| claims.get(name))
 }
 
 /// Whether a callback's comparison leaned on the Document Server's size trim.

@@ -891,6 +891,23 @@ fn command_takes_only_the_document_servers_commands() {
             "{c}"
         );
     }
+    // The Document Server reads `payload` over the top level, and `query` over both.
+    assert_eq!(
+        command(json!({"c": "info", "payload": {"c": "add"}, "key": "k"})),
+        Err(Refusal::Claims)
+    );
+    assert_eq!(
+        command(json!({"c": "add", "payload": {"c": "info"}, "key": "k"})),
+        Ok(())
+    );
+    assert_eq!(
+        command(json!({"c": "info", "query": {"c": "add"}, "key": "k"})),
+        Err(Refusal::Claims)
+    );
+    assert_eq!(
+        command(json!({"c": "info", "query": {"document": {}}, "key": "k"})),
+        Err(Refusal::Claims)
+    );
     for c in [
         "add",
         "compare",
