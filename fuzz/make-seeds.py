@@ -141,7 +141,8 @@ def verify_seeds():
 
 
 def body_token_seeds():
-    # body \0 args \0 header \0 uri \0 second header; $T good, $F forged, $E expired, $N none
+    # body \0 args \0 header \0 uri \0 second header; $T good, $B builder, $F forged,
+    # $E expired, $N none
     def seed(body="", args=None, header=None, uri=None, header2=None):
         parts = [body]
         for extra in (args, header, uri, header2):
@@ -174,6 +175,9 @@ def body_token_seeds():
                "", "Bearer $T"))
     write("body_token", "docbuilder-json",
           seed(dumps({"async": False, "url": "https://x/script.docbuilder", "token": "$T"})))
+    write("body_token", "docbuilder-json-builder-token",
+          seed(dumps({"async": False, "url": "https://x/script.docbuilder", "token": "$B"}),
+               "", "Bearer $B"))
     write("body_token", "download", seed("", "x=1", "Bearer $T", "/dl/f.docx?x=1"))
     write("body_token", "download-encoded",
           seed("", "", "bearer  $T ", "http://h/dl/f%2Edocx?x=%31#frag"))

@@ -5,9 +5,9 @@
 //! The input is split on NUL bytes into the body, the query string, the token header's
 //! value(s) and the request target: `body \0 args \0 header [\0 uri [\0 second header]]`.
 //! An input without NUL is a body alone. In every piece, the placeholders `$T` (a valid
-//! token whose claims fit every profile), `$F` (the same claims signed with another
-//! secret), `$E` (expired) and `$N` (alg none) are replaced by those tokens, so that the
-//! fuzzer reaches the code behind a valid signature.
+//! token whose claims fit every profile but `builder`), `$B` (a valid builder token), `$F`
+//! (`$T`'s claims signed with another secret), `$E` (expired) and `$N` (alg none) are
+//! replaced by those tokens, so that the fuzzer reaches the code behind a valid signature.
 //!
 //! Besides "no panic", the verdicts must hold a few invariants: a refusal maps to a status of
 //! SPEC's table; a request without any token material is never accepted; a forged, expired
@@ -26,9 +26,13 @@ const NOW: i64 = 1_735_732_900;
 const SECRET: &[u8] = b"fuzz-body-secret-0123456789abcdefghij";
 const FOREIGN: &[u8] = b"fuzz-body-foreign-0123456789abcdefghi";
 
-/// Claims that fit every profile: `c`, `url`, `outputtype`, `key`, `status`, `exp`, and a
-/// `payload.url` for `download`.
+/// Claims that fit every profile but `builder`: `c`, `url`, `outputtype`, `key`, `status`,
+/// `exp`, and a `payload.url` for `download`.
 const CLAIMS: &str = r#"{"c":"info","key":"Khirz6zTPdfd7","url":"http://ds/a.docx","outputtype":"pdf","status":2,"exp":4102444800,"payload":{"url":"/dl/f.docx?x=1","c":"info","key":"Khirz6zTPdfd7","status":2}}"#;
+
+/// What `builder` takes: only what the Document Server's `builderRequest` reads.
+const BUILDER_CLAIMS: &str =
+    r#"{"async":false,"url":"https://x/script.docbuilder","key":"k1","exp":4102444800}"#;
 
 const PROFILES: [Profile; 6] = [
     Profile::Bearer,
@@ -54,6 +58,7 @@ fn sign(header: &str, claims: &str, secret: &[u8]) -> String {
 struct Fixture {
     verifiers: Vec<(Profile, Verifier)>,
     good: Vec<u8>,
+    builder: Vec<u8>,
     forged: Vec<u8>,
     expired: Vec<u8>,
     none: Vec<u8>,
@@ -63,6 +68,7 @@ thread_local! {
     static FIXTURE: Fixture = {
         let header = r#"{"alg":"HS256","typ":"JWT"}"#;
         let good = sign(header, CLAIMS, SECRET);
+        let builder = sign(header, BUILDER_CLAIMS, SECRET);
         let forged = sign(header, CLAIMS, FOREIGN);
         let expired = sign(header, &CLAIMS.replace("4102444800", "1000"), SECRET);
         let none = format!(
@@ -93,6 +99,7 @@ thread_local! {
         Fixture {
             verifiers,
             good: good.into_bytes(),
+            builder: builder.into_bytes(),
             forged: forged.into_bytes(),
             expired: expired.into_bytes(),
             none: none.into_bytes(),
@@ -111,6 +118,7 @@ fn substitute(piece: &[u8], fx: &Fixture) -> Option<Vec<u8>> {
     while let Some(&b) = piece.get(i) {
         let token = match (b, piece.get(i + 1)) {
             (b'$', Some(b'T')) => Some(&fx.good),
+            (b'$', Some(b'B')) => Some(&fx.builder),
             (b'$', Some(b'F')) => Some(&fx.forged),
             (b'$', Some(b'E')) => Some(&fx.expired),
             (b'$', Some(b'N')) => Some(&fx.none),
