@@ -179,44 +179,59 @@ impl Target {
 /// RFC 3986 section 6.2.2 percent-encoding normalisation: `%XX` of an unreserved character
 /// (`A-Z a-z 0-9 - . _ ~`) is that character, any other `%XX` stays encoded with upper-case
 /// hex digits (so `%2F` is not `/`, nor `%26` `&`); a byte that cannot stand in a URI as
-/// it is (a control, a space, `"<>\^`{|}`, non-ASCII) is written as its `%XX`, which is
-/// what a client sends for it. `%` without two hex digits is kept as it is.
+/// it is (a control, a space, `"`, `<`, `>`, `\`, `^`, a backquote, `{`, `|`, `}`,
+/// non-ASCII) is written as its `%XX`, which is what a client sends for it. `%` without two
+/// hex digits is kept as it is.
 fn normalize_percent(input: &[u8]) -> Vec<u8> {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = Vec::with_capacity(input.len());
-    // a nibble indexes the 16 digits
-    let encoded = |out: &mut Vec<u8>, b: u8| {
-        out.push(b'%');
-        out.push(HEX[usize::from(b >> 4)]);
-        out.push(HEX[usize::from(b & 0x0f)]);
-    };
+    for unit in percent_units(input) {
+        let (byte, keep) = match unit {
+            Unit::Encoded(b) => (b, is_unreserved(b)),
+            Unit::Raw(b) => (b, is_unreserved(b) || is_reserved(b) || b == b'%'),
+        };
+        if keep {
+            out.push(byte);
+        } else {
+            // a nibble indexes the 16 digits
+            out.extend_from_slice(&[
+                b'%',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0x0f)],
+            ]);
+        }
+    }
+    out
+}
+
+/// A byte of a percent-encoded text: written as `%XX`, or as it is (`%` included when no
+/// two hex digits follow it).
+#[derive(Clone, Copy)]
+enum Unit {
+    Encoded(u8),
+    Raw(u8),
+}
+
+/// The bytes of a percent-encoded text, in order.
+fn percent_units(input: &[u8]) -> impl Iterator<Item = Unit> + '_ {
     let mut i = 0;
-    while let Some(&b) = input.get(i) {
+    core::iter::from_fn(move || {
+        let b = *input.get(i)?;
         let hex = match (b, input.get(i + 1), input.get(i + 2)) {
             (b'%', Some(&h), Some(&l)) => hex_value(h).zip(hex_value(l)),
             _ => None,
         };
-        match hex {
+        Some(match hex {
             Some((h, l)) => {
-                let decoded = (h << 4) | l;
-                if is_unreserved(decoded) {
-                    out.push(decoded);
-                } else {
-                    encoded(&mut out, decoded);
-                }
                 i += 3;
+                Unit::Encoded((h << 4) | l)
             }
             None => {
-                if is_unreserved(b) || is_reserved(b) || b == b'%' {
-                    out.push(b);
-                } else {
-                    encoded(&mut out, b);
-                }
                 i += 1;
+                Unit::Raw(b)
             }
-        }
-    }
-    out
+        })
+    })
 }
 
 /// RFC 3986 `unreserved`.
@@ -253,25 +268,13 @@ fn strip_scheme_and_authority(url: &[u8]) -> &[u8] {
 /// Decodes `%XX` (invalid sequences are kept as they are); `+` becomes a space only when
 /// `plus_as_space`.
 fn percent_decode(input: &[u8], plus_as_space: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while let Some(&b) = input.get(i) {
-        let hex = match (b, input.get(i + 1), input.get(i + 2)) {
-            (b'%', Some(&h), Some(&l)) => hex_value(h).zip(hex_value(l)),
-            _ => None,
-        };
-        match hex {
-            Some((h, l)) => {
-                out.push((h << 4) | l);
-                i += 3;
-            }
-            None => {
-                out.push(if plus_as_space && b == b'+' { b' ' } else { b });
-                i += 1;
-            }
-        }
-    }
-    out
+    percent_units(input)
+        .map(|unit| match unit {
+            Unit::Encoded(b) => b,
+            Unit::Raw(b'+') if plus_as_space => b' ',
+            Unit::Raw(b) => b,
+        })
+        .collect()
 }
 
 fn hex_value(b: u8) -> Option<u8> {
