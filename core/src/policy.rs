@@ -286,32 +286,46 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
-/// How many `name=` arguments `args` (`$args`) holds, the name compared as nginx's `$arg_`
-/// compares it (ASCII case-insensitively, not decoded). `onlyoffice_jwt_token $arg_NAME`
-/// refuses a request with more than one: nginx takes the first, many frameworks the last.
+/// How many arguments of `args` (`$args`) an application could read as `name`:
+/// `onlyoffice_jwt_token $arg_NAME` refuses a request with more than one, since nginx takes
+/// the first and many frameworks the last. Pairs are split on `&` and `;`, and names
+/// compared after the ways applications read them: percent-decoded (`+` as a space),
+/// ASCII case-insensitively (as nginx's `$arg_`), and `.` or a space as `_` (as PHP does).
 pub fn count_args(args: &[u8], name: &[u8]) -> usize {
-    args.split(|b| *b == b'&')
+    let wanted = app_name(name);
+    args.split(|b| matches!(b, b'&' | b';'))
         .filter(|pair| {
             let end = pair.iter().position(|b| *b == b'=').unwrap_or(pair.len());
             pair.get(..end)
-                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                .is_some_and(|n| app_name(&percent_decode(n, true)) == wanted)
         })
         .count()
 }
 
-/// How many cookies named `name` the `Cookie` header values hold (pairs split on `;`,
-/// blanks around the name skipped, the name compared ASCII case-insensitively, as nginx's
-/// `$cookie_` does).
+/// How many cookies of the `Cookie` header values an application could read as `name`
+/// (pairs split on `;` and, as nginx's `$cookie_` does, `,`; names compared as
+/// [`count_args`] compares them, blanks around them skipped).
 pub fn count_cookies(values: &[&[u8]], name: &[u8]) -> usize {
+    let wanted = app_name(name);
     values
         .iter()
-        .flat_map(|value| value.split(|b| *b == b';'))
+        .flat_map(|value| value.split(|b| matches!(b, b';' | b',')))
         .filter(|pair| {
             let end = pair.iter().position(|b| *b == b'=').unwrap_or(pair.len());
             pair.get(..end)
-                .is_some_and(|n| n.trim_ascii().eq_ignore_ascii_case(name))
+                .is_some_and(|n| app_name(&percent_decode(n.trim_ascii(), true)) == wanted)
         })
         .count()
+}
+
+/// A parameter name as applications compare it: lower case, `.` and space as `_`.
+fn app_name(name: &[u8]) -> Vec<u8> {
+    name.iter()
+        .map(|b| match b.to_ascii_lowercase() {
+            b'.' | b' ' => b'_',
+            b => b,
+        })
+        .collect()
 }
 
 /// A body profile's `Content-Encoding`: none, or `identity`. Any other coding (the Document
@@ -408,7 +422,10 @@ fn query_token(args: &[u8]) -> Result<Option<Vec<u8>>, Refusal> {
 enum Source {
     Body,
     Query,
+    /// The header token, the only token or beside a query token.
     Header,
+    /// The header token beside a body token (which has checked the body's `history`).
+    HeaderBesideBody,
 }
 
 /// `command`, `convert`, `builder` and `callback`: find the primary token (and a header
@@ -425,34 +442,42 @@ fn check_body_profile(
         return Err(Refusal::BadBody);
     }
     let header = header_token(parts)?;
-    let query = if takes_query_token(profile, &body) {
-        query_token(parts.args)?
-    } else {
-        None
+    let query = match reads_query_token(profile) {
+        true => query_token(parts.args)?,
+        false => None,
     };
     let from_body = body_token(&body)?;
+    // The Document Server's source: the JSON body's token, else (no JSON body) the query's,
+    // else the header's.
+    let query_is_source = matches!(body, Body::None | Body::NotJson);
     let (primary, source): (&[u8], Source) = match (&from_body, &query, header) {
         (Some(token), _, _) => (token, Source::Body),
-        (None, Some(token), _) => (token, Source::Query),
-        (None, None, Some(token)) => (token, Source::Header),
-        (None, None, None) => return Err(Refusal::Missing),
+        (None, Some(token), _) if query_is_source => (token, Source::Query),
+        (None, _, Some(token)) => (token, Source::Header),
+        (None, _, None) => return Err(Refusal::Missing),
     };
-    let second = match source {
-        Source::Body | Source::Query => header,
-        Source::Header => None,
-    };
-    // A callback's body members, listed once its first token has verified, for both tokens.
+    // A callback's body members, listed once its first token has verified, for every token.
     let mut members = None;
     let (accepted, trim) =
         verify_and_fit(profile, &body, &mut members, primary, source, verifier, now)?;
+    // Every other token the request carries must verify and fit too, whichever the Document
+    // Server reads (some versions read the query's when there is a query).
     let mut header_trim = Trim::None;
-    if let Some(token) = second {
-        (_, header_trim) = verify_and_fit(
+    if let Some(token) = header.filter(|_| source != Source::Header) {
+        let beside = match source {
+            Source::Body => Source::HeaderBesideBody,
+            _ => Source::Header,
+        };
+        (_, header_trim) =
+            verify_and_fit(profile, &body, &mut members, token, beside, verifier, now)?;
+    }
+    if let Some(token) = query.as_deref().filter(|_| source != Source::Query) {
+        verify_and_fit(
             profile,
             &body,
             &mut members,
             token,
-            Source::Header,
+            Source::Query,
             verifier,
             now,
         )?;
@@ -464,15 +489,15 @@ fn check_body_profile(
     Ok(Accepted { token: accepted })
 }
 
-/// Whether the Document Server would read a `token` query argument: its `params` are the
-/// query when the body is not JSON (or absent). A callback goes to the integrator, which
-/// reads no query token.
-fn takes_query_token(profile: Profile, body: &Body) -> bool {
-    matches!(body, Body::None | Body::NotJson)
-        && matches!(
-            profile,
-            Profile::Command | Profile::Convert | Profile::Builder
-        )
+/// Whether the Document Server may read a `token` query argument: its `params` are the
+/// query when the body is not JSON (or absent), and some versions' `/docbuilder` read the
+/// query whenever there is one. A callback goes to the integrator, which reads no query
+/// token.
+fn reads_query_token(profile: Profile) -> bool {
+    matches!(
+        profile,
+        Profile::Command | Profile::Convert | Profile::Builder
+    )
 }
 
 /// Verifies one token and checks that its claims fit the profile (and, for `callback`, the
@@ -546,7 +571,16 @@ fn fit_builder(verified: &Verified) -> Result<(), Refusal> {
             .keys()
             .all(|name| BUILDER_PARAMS.contains(&name.as_str()))
     });
-    if top_ok && payload_ok {
+    // `{"payload":{"url":...}}` is the token the Document Server itself signs for every
+    // download it makes (sent to the host it downloads from): never a builder request.
+    let download_token = verified.payload().is_some_and(|payload| {
+        payload.len() == 1
+            && payload.contains_key("url")
+            && !BUILDER_PARAMS
+                .iter()
+                .any(|name| verified.claims().contains_key(*name))
+    });
+    if top_ok && payload_ok && !download_token {
         Ok(())
     } else {
         Err(Refusal::Claims)
@@ -603,9 +637,10 @@ enum Trim {
 ///
 /// The Document Server trims only the header token (at 7168 characters: `changesurl`
 /// dropped, `history` set to `{}`), and posts the trimmed object with the body token signed
-/// before the trim. So a header token's `history` of `{}` matches any body `history`, and a
-/// body `history` of `{}` matches the body token's only when the header token was trimmed
-/// too ([`Trim`]); the caller checks that.
+/// before the trim. So a header token's `history` of `{}` matches any body `history` beside
+/// a body token (which checks it; alone, it matches only `{}`), and a body `history` of `{}`
+/// matches the body token's only when the header token was trimmed too ([`Trim`]); the
+/// caller checks that.
 ///
 /// The members of the body and of the claims are listed once the token verified, as raw
 /// texts sorted by name: each body member is found by a binary search, and two values are
@@ -636,8 +671,9 @@ fn fit_callback<'b>(
         Some(members) => members,
         None => members.insert(json::members(text).ok_or(Refusal::BadBody)?),
     };
-    let (compared, header) = match (source, &payload) {
-        (Source::Header, Some(payload)) => (payload, true),
+    let header = matches!(source, Source::Header | Source::HeaderBesideBody);
+    let (compared, header) = match (header, &payload) {
+        (true, Some(payload)) => (payload, true),
         _ => (&claims, false),
     };
     let trimmed = |claims: &json::Members<'_>| {
@@ -650,7 +686,8 @@ fn fit_callback<'b>(
     for (name, value) in members.iter().filter(|(name, _)| *name != "token") {
         let claim = json::member(compared, name);
         if let Some(claim) = claim.filter(|_| *name == "history") {
-            if trim == Trim::HeaderTrimmed {
+            // the body token beside it has checked the body's history
+            if trim == Trim::HeaderTrimmed && source == Source::HeaderBesideBody {
                 continue;
             }
             if !header && json::is_empty_object(value) && !json::is_empty_object(claim) {
@@ -901,11 +938,37 @@ mod tests {
         assert_eq!(count_args(b"t=1&T=2", b"t"), 2);
         assert_eq!(count_args(b"tt=1&t", b"t"), 1);
         assert_eq!(count_args(b"a=1&t=&b=2&t=3", b"t"), 2);
-        assert_eq!(count_args(b"%74=1&t=2", b"t"), 1);
+        assert_eq!(count_args(b"%74=1&t=2", b"t"), 2);
+        assert_eq!(
+            count_args(b"access_token=a&access%5Ftoken=b", b"access_token"),
+            2
+        );
+        assert_eq!(
+            count_args(b"access_token=a&%61ccess_token=b", b"access_token"),
+            2
+        );
+        assert_eq!(
+            count_args(b"access_token=a&access.token=b", b"access_token"),
+            2
+        );
+        assert_eq!(
+            count_args(b"access_token=a&access+token=b", b"access_token"),
+            2
+        );
+        assert_eq!(
+            count_args(b"x=1;access_token=b&access_token=a", b"access_token"),
+            2
+        );
+        assert_eq!(
+            count_args(b"access_tokens=a&access_token=b", b"access_token"),
+            1
+        );
         assert_eq!(count_cookies(&[b"jwt=a"], b"jwt"), 1);
         assert_eq!(count_cookies(&[b"jwt=a; JWT=b"], b"jwt"), 2);
         assert_eq!(count_cookies(&[b"jwt=a", b"x=1;jwt=b"], b"jwt"), 2);
         assert_eq!(count_cookies(&[b"jwtx=a; xjwt=b"], b"jwt"), 0);
+        assert_eq!(count_cookies(&[b"x=1, jwt=a; jwt=b"], b"jwt"), 2);
+        assert_eq!(count_cookies(&[b"jwt=a; %6Awt=b"], b"jwt"), 2);
         assert_eq!(count_cookies(&[], b"jwt"), 0);
     }
 

@@ -526,11 +526,29 @@ fn command_query_token() {
             run(Profile::Command, &parts(&[], body, args.as_bytes())).expect("query token");
         assert_eq!(accepted.token.claim("c"), Some(&json!("info")));
     }
-    // With a JSON body the query is not a token source (the DS reads the body only).
+    // With a JSON body the query is not the token source (the DS reads the body), but a
+    // query token beside the body token must verify and fit too.
     assert_eq!(
         run(Profile::Command, &parts(&[], Some(b"{}"), args.as_bytes())),
         Err(Refusal::Missing)
     );
+    let body = format!(r#"{{"token":"{token}"}}"#);
+    assert!(run(
+        Profile::Command,
+        &parts(&[], Some(body.as_bytes()), args.as_bytes())
+    )
+    .is_ok());
+    for other in [
+        mint(Algorithm::HS256, &command_fields(), b"guess"),
+        editor_config_token(),
+    ] {
+        let args = format!("token={other}");
+        assert!(run(
+            Profile::Command,
+            &parts(&[], Some(body.as_bytes()), args.as_bytes())
+        )
+        .is_err());
+    }
     // Two query tokens are ambiguous.
     let twice = format!("token={token}&token={token}");
     assert_eq!(
@@ -847,11 +865,14 @@ fn builder_takes_only_what_builder_request_reads() {
         json!({"url": url}),
         json!({"url": url, "async": true, "key": "k", "argument": {"a": 1}}),
         json!({"payload": {"url": url, "async": false}}),
-        json!({"payload": {"url": url}, "iss": "i", "sub": "s", "aud": "a", "nbf": IAT, "jti": "j"}),
+        json!({"payload": {"url": url, "async": true}, "iss": "i", "sub": "s", "aud": "a", "nbf": IAT, "jti": "j"}),
+        json!({"payload": {"url": url}, "async": true}),
     ] {
         assert_eq!(builder(good.clone()), Ok(()), "{good}");
     }
     for bad in [
+        // the token the Document Server signs for each of its downloads
+        json!({"payload": {"url": url}}),
         json!({"url": url, "fileType": "docx"}),
         json!({"url": url, "userdata": "x"}),
         json!({"url": url, "token": "x"}),
@@ -983,15 +1004,25 @@ fn callback_history_trim_runs_one_way() {
         .map(|_| ()),
         Err(Refusal::BodyMismatch)
     );
-    // The header token alone, trimmed: any body history (the body token is not there).
-    let mut bare = full.clone();
-    bare.as_object_mut()
-        .expect("object")
-        .insert("history".into(), other);
-    let bare = serde_json::to_vec(&bare).expect("json");
+    // The header token alone, trimmed: nothing checks another body history, only {} matches.
+    let bare = |history: Value| {
+        let mut bare = full.clone();
+        bare.as_object_mut()
+            .expect("object")
+            .insert("history".into(), history);
+        serde_json::to_vec(&bare).expect("json")
+    };
+    assert_eq!(
+        run(
+            Profile::Callback,
+            &parts(&[&trimmed_header], Some(&bare(other)), b"")
+        )
+        .map(|_| ()),
+        Err(Refusal::BodyMismatch)
+    );
     assert!(run(
         Profile::Callback,
-        &parts(&[&trimmed_header], Some(&bare), b"")
+        &parts(&[&trimmed_header], Some(&bare(json!({}))), b"")
     )
     .is_ok());
 }
