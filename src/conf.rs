@@ -47,12 +47,13 @@ pub struct Requirement {
 pub struct TokenSource {
     /// The compiled value, allocated in the configuration pool.
     pub value: *mut ngx_http_complex_value_t,
-    /// When the value is exactly one `$arg_NAME` or `$cookie_NAME`: that argument or cookie,
+    /// The arguments and cookies the value reads (`$arg_NAME`, `$cookie_NAME`), each of
     /// which must not occur twice (nginx takes the first, many applications the last).
-    pub single: Option<Single>,
+    pub singles: Vec<Single>,
 }
 
-/// What `onlyoffice_jwt_token` names when it is exactly one argument or cookie variable.
+/// An argument or a cookie that `onlyoffice_jwt_token`'s value reads (its name in lower case,
+/// as nginx keeps variable names).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Single {
     Arg(Vec<u8>),
@@ -432,7 +433,7 @@ fn cmd_token(
         Some(cv) => {
             lcf.set.token = Some(TokenSource {
                 value: cv,
-                single: single_variable(value.as_bytes()),
+                singles: singles(value.as_bytes()),
             });
             Ok(Outcome::Ok)
         }
@@ -440,22 +441,34 @@ fn cmd_token(
     }
 }
 
-/// The argument or cookie that a value is made of when it is exactly `$arg_NAME` or
-/// `$cookie_NAME` (or the same in braces).
-fn single_variable(value: &[u8]) -> Option<Single> {
-    let name = value.strip_prefix(b"$")?;
-    let name = match name.strip_prefix(b"{") {
-        Some(braced) => braced.strip_suffix(b"}")?,
-        None => name,
-    };
-    if !name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_') {
-        return None;
+/// The arguments and cookies a value reads through `$arg_NAME` and `$cookie_NAME` (or the
+/// same in braces, in any case: nginx lowercases variable names).
+fn singles(value: &[u8]) -> Vec<Single> {
+    let is_name = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    let mut found = Vec::new();
+    let mut rest = value;
+    while let Some(dollar) = rest.iter().position(|b| *b == b'$') {
+        rest = rest.get(dollar + 1..).unwrap_or_default();
+        let braced = rest.first() == Some(&b'{');
+        let start = usize::from(braced);
+        let len = rest
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| is_name(b))
+            .count();
+        let name = rest
+            .get(start..start + len)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        rest = rest.get(start + len..).unwrap_or_default();
+        if let Some(arg) = name.strip_prefix(b"arg_").filter(|n| !n.is_empty()) {
+            found.push(Single::Arg(arg.to_vec()));
+        } else if let Some(cookie) = name.strip_prefix(b"cookie_").filter(|n| !n.is_empty()) {
+            found.push(Single::Cookie(cookie.to_vec()));
+        }
     }
-    if let Some(arg) = name.strip_prefix(b"arg_").filter(|n| !n.is_empty()) {
-        return Some(Single::Arg(arg.to_vec()));
-    }
-    let cookie = name.strip_prefix(b"cookie_").filter(|n| !n.is_empty())?;
-    Some(Single::Cookie(cookie.to_vec()))
+    found
 }
 
 fn cmd_leeway(

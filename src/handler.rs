@@ -161,11 +161,7 @@ fn access(r: &mut ngx_http_request_t) -> Step {
         return Step::Done(decide(r, ctx, lcf));
     }
 
-    let mut encodings: [&[u8]; 2] = [&[], &[]];
-    let n = named_header_values(r, b"Content-Encoding", &mut encodings);
-    let encodings = encodings.get(..n).unwrap_or_default();
-    // a third value cannot make two good ones bad: two are enough to decide
-    if let Err(refusal) = check_content_encoding(encodings) {
+    if let Err(refusal) = check_content_encoding(&content_encodings(r)) {
         return Step::Done(refuse(r, ctx, lcf, refusal));
     }
     if r.headers_in.content_length_n > 0
@@ -398,26 +394,30 @@ fn named_header_values<'a, const N: usize>(
     n
 }
 
-/// Whether the argument or cookie that `onlyoffice_jwt_token` reads is in the request more
+/// The values of every `Content-Encoding` header of the request.
+fn content_encodings(r: &ngx_http_request_t) -> Vec<&[u8]> {
+    // SAFETY: `headers_in.headers` is the request's input header list.
+    unsafe { ngx::http::list_iterator(&r.headers_in.headers) }
+        .filter(|(key, _)| key.as_bytes().eq_ignore_ascii_case(b"Content-Encoding"))
+        .map(|(_, value)| value.as_bytes())
+        .collect()
+}
+
+/// Whether an argument or cookie that `onlyoffice_jwt_token` reads is in the request more
 /// than once (nginx's variable shows the first; an application behind may read the last).
 fn token_source_repeated(r: &ngx_http_request_t, source: &TokenSource) -> bool {
-    match &source.single {
-        None => false,
-        Some(Single::Arg(name)) => count_args(r.args.as_bytes(), name) > 1,
-        Some(Single::Cookie(name)) => {
-            let mut count = 0;
-            // SAFETY: `headers_in.headers` is the request's input header list.
-            for (key, value) in unsafe { ngx::http::list_iterator(&r.headers_in.headers) } {
-                if key.as_bytes().eq_ignore_ascii_case(b"Cookie") {
-                    count += count_cookies(&[value.as_bytes()], name);
-                    if count > 1 {
-                        return true;
-                    }
-                }
-            }
-            false
-        }
+    if source.singles.is_empty() {
+        return false;
     }
+    // SAFETY: `headers_in.headers` is the request's input header list.
+    let cookies: Vec<&[u8]> = unsafe { ngx::http::list_iterator(&r.headers_in.headers) }
+        .filter(|(key, _)| key.as_bytes().eq_ignore_ascii_case(b"Cookie"))
+        .map(|(_, value)| value.as_bytes())
+        .collect();
+    source.singles.iter().any(|single| match single {
+        Single::Arg(name) => count_args(r.args.as_bytes(), name) > 1,
+        Single::Cookie(name) => count_cookies(&cookies, name) > 1,
+    })
 }
 
 /// The request body: borrowed when nginx holds it in one memory buffer, else gathered from its
