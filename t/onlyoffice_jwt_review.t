@@ -67,7 +67,7 @@ use JSON::PP;
 my $SECRET = 'review-0123456789abcdef0123456789abcdef-secret';
 my $OTHER = 'review-0123456789abcdef0123456789abcdef-other';
 
-my $t = Test::Nginx->new()->has(qw/http proxy/)->plan(113)
+my $t = Test::Nginx->new()->has(qw/http proxy/)->plan(130)
 	->write_file_expand('nginx.conf', http_conf(server_conf(8080, <<"EOF")));
         onlyoffice_jwt_secret $SECRET;
         add_header X-Err "e=\$onlyoffice_jwt_error" always;
@@ -124,6 +124,25 @@ my $t = Test::Nginx->new()->has(qw/http proxy/)->plan(113)
         location /cookie {
             onlyoffice_jwt bearer;
             onlyoffice_jwt_token \$cookie_jwt;
+            proxy_pass http://127.0.0.1:8081;
+        }
+
+        # nginx lowercases variable names: these read access_token and jwt too
+        location /ARG {
+            onlyoffice_jwt bearer;
+            onlyoffice_jwt_token \$ARG_access_token;
+            proxy_pass http://127.0.0.1:8081;
+        }
+
+        location /COOKIE {
+            onlyoffice_jwt bearer;
+            onlyoffice_jwt_token \${Cookie_jwt};
+            proxy_pass http://127.0.0.1:8081;
+        }
+
+        location /compound {
+            onlyoffice_jwt bearer;
+            onlyoffice_jwt_token \$arg_a\$arg_b;
             proxy_pass http://127.0.0.1:8081;
         }
 
@@ -326,6 +345,31 @@ sub post {
 			'403 e=claims', 'builder header token with an extra member in payload: 403');
 	}
 
+	# The token the Document Server signs for each download it makes, and sends to the
+	# host it downloads from (its "payload" holds the url alone): no builder request.
+	{
+		my $tok = pyjwt(ds_json(ds_obj(payload => ds_obj(url => $SCRIPT),
+			iat => $now, exp => $now + 300)));
+		is(verdict(post('/docbuilder', ds_json(ds_obj(url => $SCRIPT)),
+			"Authorization: Bearer $tok")), '403 e=claims',
+			'the Document Server\'s download token at /docbuilder: 403 claims');
+	}
+
+	# A query token beside the body token is checked too (some Document Server versions
+	# read the query's at /docbuilder).
+	{
+		my $params = ds_obj(async => JSON::PP::false, url => $SCRIPT);
+		my $tok = pyjwt(ds_json($with_times->($params)));
+		my $browser = pyjwt(ds_json($with_times->(ds_obj(fileType => 'docx',
+			url => $SCRIPT))));
+		is(verdict(post("/docbuilder?token=$browser", ds_json(ds_obj(@$params,
+			token => $tok)))), '403 e=claims',
+			'builder body token with a browser token in the query: 403 claims');
+		is(verdict(post("/docbuilder?token=$tok", ds_json(ds_obj(@$params,
+			token => $tok)))), '200 e=',
+			'builder body token with the same token in the query: 200');
+	}
+
 	# genuine requests
 
 	my $genuine = sub {
@@ -441,8 +485,9 @@ sub post {
 	is(verdict(post($CB, ds_posted_body($full, $body_tok->($full)), $hdr->($full))),
 		'200 e=', 'callback untrimmed, both tokens: 200');
 
-	is(verdict(post($CB, ds_posted_body($full), $hdr->($empty_history))), '200 e=',
-		'callback: header token alone, payload history {}, body history full: 200');
+	is(verdict(post($CB, ds_posted_body($full), $hdr->($empty_history))),
+		'403 e=body_mismatch',
+		'callback: header token alone, payload history {}, body history full: 403');
 
 	is(verdict(post($CB, ds_posted_body($trimmed), $hdr->($trimmed))), '200 e=',
 		'callback: trimmed header token alone, trimmed body: 200');
@@ -495,10 +540,34 @@ sub post {
 			'access_token and ACCESS_TOKEN' ],
 		[ "a=1&access_tokens=x&xaccess_token=y&access_token=$good", '200 e=',
 			'access_token among look-alike names' ],
+		# names as applications decode them: Django, Express, PHP and Rack decode
+		# them, PHP reads "." and " " as "_", Rack splits on ";" too
+		[ "access_token=$good&access%5Ftoken=$forged", '401 e=malformed',
+			'access_token and access%5Ftoken' ],
+		[ "access_token=$good&%61ccess_token=$forged", '401 e=malformed',
+			'access_token and %61ccess_token' ],
+		[ "access_token=$good&access.token=$forged", '401 e=malformed',
+			'access_token and access.token' ],
+		[ "access_token=$good&access+token=$forged", '401 e=malformed',
+			'access_token and access+token' ],
+		[ "x=1;access_token=$forged&access_token=$good", '401 e=malformed',
+			'access_token after ";" and after "&"' ],
 	) {
 		my ($args, $want, $name) = @$case;
 		is(verdict(get("/arg?$args")), $want, "\$arg_access_token: $name: $want");
 	}
+
+	is(verdict(get("/ARG?access_token=$good")), '200 e=', '$ARG_access_token: one: 200');
+	is(verdict(get("/ARG?access_token=$good&access_token=$forged")), '401 e=malformed',
+		'$ARG_access_token: two: 401 malformed');
+	is(verdict(get("/compound?a=$good")), '200 e=', '$arg_a$arg_b: one a: 200');
+	is(verdict(get("/compound?a=$good&b=&a=$forged")), '401 e=malformed',
+		'$arg_a$arg_b: two a: 401 malformed');
+	is(verdict(get("/compound?a=$good&b=&B=x")), '401 e=malformed',
+		'$arg_a$arg_b: two b: 401 malformed');
+	is(verdict(get('/COOKIE', "Cookie: jwt=$good")), '200 e=', '${Cookie_jwt}: one: 200');
+	is(verdict(get('/COOKIE', "Cookie: jwt=$good; jwt=$forged")), '401 e=malformed',
+		'${Cookie_jwt}: two: 401 malformed');
 
 	for my $case (
 		[ [ "Cookie: jwt=$good" ], '200 e=', 'one jwt cookie' ],
@@ -509,6 +578,9 @@ sub post {
 		[ [ "Cookie: jwt=$good; JWT=x" ], '401 e=malformed', 'jwt and JWT' ],
 		[ [ "Cookie: a=1; xjwt=2; jwtx=3; jwt=$good" ], '200 e=',
 			'jwt among look-alike names' ],
+		# nginx splits cookies on "," as well, most applications on ";" only
+		[ [ "Cookie: x=1, jwt=$good; jwt=$forged" ], '401 e=malformed',
+			'a jwt after "," and one after ";"' ],
 	) {
 		my ($headers, $want, $name) = @$case;
 		is(verdict(get('/cookie', @$headers)), $want, "\$cookie_jwt: $name: $want");
@@ -572,6 +644,10 @@ sub post {
 		is(verdict(post($CB, $body, $cb_auth, "Content-Encoding: $coding")), $want,
 			"callback, Content-Encoding $coding, $what with valid tokens: $want");
 	}
+
+	is(verdict(post('/command', $cmd_body, 'Content-Encoding: identity',
+		'Content-Encoding: identity', 'Content-Encoding: gzip')), '415 e=encoding',
+		'/command, three Content-Encoding headers, the third gzip: 415');
 
 	my $r = post('/bearer', $zip->('gzip', 'anything'), 'Content-Encoding: gzip',
 		'Authorization: Bearer ' . signed({ sub => 'alice' }));
