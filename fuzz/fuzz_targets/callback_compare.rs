@@ -170,6 +170,20 @@ fuzz_target!(|data: &[u8]| {
         if fits {
             assert_eq!(got, Ok(()), "trimmed");
         }
+        // A trimmed header token alone checks nothing of another body `history`: only `{}`
+        // matches it.
+        let untrimmed_history = fields
+            .get("history")
+            .is_some_and(|h| !h.as_object().is_some_and(Map::is_empty));
+        if fits && untrimmed_history {
+            let mut body = trimmed.clone();
+            body.insert("history".into(), fields.get("history").cloned().unwrap_or_default());
+            assert_eq!(
+                run(&serde_json::to_vec(&body).unwrap_or_default(), Some(&trimmed_header)),
+                Err(Refusal::BodyMismatch),
+                "trimmed header token alone, body history not {{}}"
+            );
+        }
         // Only the header token is trimmed: a body `history` of `{}` against the body
         // token's non-empty one, without a trimmed header token, is refused.
         let signed_empty = fields
