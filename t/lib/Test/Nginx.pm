@@ -213,6 +213,13 @@ sub read_file {
     return $content // '';
 }
 
+# Whether a configuration text has a "user" directive (not a word of a comment).
+sub _has_user {
+    my ($text) = @_;
+    $text =~ s/#[^\n]*//g;
+    return $text =~ /(?:^|[;{}])\s*user\s/;
+}
+
 sub test_globals {
     my ($self, $conf) = @_;
 
@@ -224,9 +231,7 @@ sub test_globals {
 
     # As root, workers would run as 'nobody' and could not write to the
     # 0700 test directory.
-    if ($> == 0 && $g !~ /(?:^|[\s;])user\s/
-        && ($conf // '') !~ /(?:^|[\s;])user\s/)
-    {
+    if ($> == 0 && !_has_user($g) && !_has_user($conf // '')) {
         $s .= "user root;\n";
     }
 
@@ -354,8 +359,7 @@ sub run {
     unless ($self->{_test_globals_used}) {
         my $g = "pid $dir/nginx.pid; error_log $dir/error.log debug;";
         $g .= ' user root;' if $> == 0
-            && (eval { $self->read_file('nginx.conf') } // '')
-                !~ /(?:^|[\s;])user\s/;
+            && !_has_user(eval { $self->read_file('nginx.conf') } // '');
         push @cmd, '-g', $g;
     }
 
