@@ -12,6 +12,7 @@ use ngx::ffi::{
     ngx_http_compile_complex_value_t, ngx_http_complex_value_t, ngx_parse_size, ngx_parse_time,
     ngx_pcalloc, ngx_str_t, ngx_uint_t, time_t, NGX_CONF_1MORE, NGX_CONF_FLAG, NGX_CONF_TAKE1,
     NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET, NGX_HTTP_MAIN_CONF, NGX_HTTP_SRV_CONF,
+    NGX_LOG_ERR, NGX_LOG_INFO, NGX_LOG_NOTICE, NGX_LOG_WARN,
 };
 use ngx::ngx_string;
 use onlyoffice_jwt_core::cache::CacheKey;
@@ -80,6 +81,8 @@ struct Directives {
     require: Option<Vec<Requirement>>,
     body_limit: Option<usize>,
     realm: Option<Vec<u8>>,
+    dry_run: Option<bool>,
+    log_level: Option<ngx_uint_t>,
 }
 
 /// The location configuration: the directives of its level and, once merged, what the
@@ -105,6 +108,10 @@ pub struct LocConf {
     pub challenge: Vec<u8>,
     /// `WWW-Authenticate` for a token that is not good.
     pub challenge_invalid: Vec<u8>,
+    /// Refusals are logged and shown, the request goes on.
+    pub dry_run: bool,
+    /// The level of the refusal lines.
+    pub log_level: ngx_uint_t,
 }
 
 /// What can be wrong with a directive's arguments.
@@ -138,6 +145,8 @@ enum ConfError {
     MissingArgument,
     #[error("invalid value \"{0}\", it must be \"on\" or \"off\"")]
     Flag(String),
+    #[error("invalid value \"{0}\", it must be \"info\", \"notice\", \"warn\" or \"error\"")]
+    LogLevel(String),
 }
 
 /* command table */
@@ -167,7 +176,7 @@ macro_rules! command {
     };
 }
 
-pub static mut NGX_HTTP_ONLYOFFICE_JWT_COMMANDS: [ngx_command_t; 15] = [
+pub static mut NGX_HTTP_ONLYOFFICE_JWT_COMMANDS: [ngx_command_t; 17] = [
     command!("onlyoffice_jwt", NGX_CONF_TAKE1, cmd_onlyoffice_jwt),
     command!("onlyoffice_jwt_secret", NGX_CONF_TAKE1, cmd_secret),
     command!(
@@ -186,6 +195,8 @@ pub static mut NGX_HTTP_ONLYOFFICE_JWT_COMMANDS: [ngx_command_t; 15] = [
     command!("onlyoffice_jwt_require", NGX_CONF_1MORE, cmd_require),
     command!("onlyoffice_jwt_body_limit", NGX_CONF_TAKE1, cmd_body_limit),
     command!("onlyoffice_jwt_realm", NGX_CONF_TAKE1, cmd_realm),
+    command!("onlyoffice_jwt_dry_run", NGX_CONF_FLAG, cmd_dry_run),
+    command!("onlyoffice_jwt_log_level", NGX_CONF_TAKE1, cmd_log_level),
     ngx_command_t::empty(),
 ];
 
@@ -243,6 +254,15 @@ trait NgxStrExt {
 impl NgxStrExt for ngx_str_t {
     fn to_string_lossy_owned(&self) -> String {
         String::from_utf8_lossy(self.as_bytes()).into_owned()
+    }
+}
+
+/// An `on` or `off` argument (as `ngx_conf_set_flag_slot` reads it).
+fn flag(args: &[ngx_str_t]) -> Result<bool, ConfError> {
+    match value(args)?.as_bytes() {
+        v if v.eq_ignore_ascii_case(b"on") => Ok(true),
+        v if v.eq_ignore_ascii_case(b"off") => Ok(false),
+        v => Err(ConfError::Flag(lossy(v))),
     }
 }
 
@@ -497,12 +517,39 @@ fn cmd_require_exp(
     if lcf.set.require_exp.is_some() {
         return Ok(Outcome::Duplicate);
     }
-    let value = value(args)?;
-    lcf.set.require_exp = Some(match value.as_bytes() {
-        v if v.eq_ignore_ascii_case(b"on") => true,
-        v if v.eq_ignore_ascii_case(b"off") => false,
-        v => return Err(ConfError::Flag(lossy(v))),
-    });
+    lcf.set.require_exp = Some(flag(args)?);
+    Ok(Outcome::Ok)
+}
+
+fn cmd_dry_run(
+    _cf: &mut ngx_conf_t,
+    lcf: &mut LocConf,
+    args: &[ngx_str_t],
+) -> Result<Outcome, ConfError> {
+    if lcf.set.dry_run.is_some() {
+        return Ok(Outcome::Duplicate);
+    }
+    lcf.set.dry_run = Some(flag(args)?);
+    Ok(Outcome::Ok)
+}
+
+/// The levels of `limit_req_log_level`.
+fn cmd_log_level(
+    _cf: &mut ngx_conf_t,
+    lcf: &mut LocConf,
+    args: &[ngx_str_t],
+) -> Result<Outcome, ConfError> {
+    if lcf.set.log_level.is_some() {
+        return Ok(Outcome::Duplicate);
+    }
+    let level = match value(args)?.as_bytes() {
+        b"info" => NGX_LOG_INFO,
+        b"notice" => NGX_LOG_NOTICE,
+        b"warn" => NGX_LOG_WARN,
+        b"error" => NGX_LOG_ERR,
+        v => return Err(ConfError::LogLevel(lossy(v))),
+    };
+    lcf.set.log_level = Some(level as ngx_uint_t);
     Ok(Outcome::Ok)
 }
 
@@ -639,6 +686,8 @@ impl Directives {
             require,
             body_limit,
             realm,
+            dry_run,
+            log_level,
         } = prev;
         inherit(&mut self.profile, profile);
         inherit(&mut self.keys, keys);
@@ -652,6 +701,8 @@ impl Directives {
         inherit(&mut self.require, require);
         inherit(&mut self.body_limit, body_limit);
         inherit(&mut self.realm, realm);
+        inherit(&mut self.dry_run, dry_run);
+        inherit(&mut self.log_level, log_level);
     }
 }
 
@@ -676,6 +727,8 @@ impl LocConf {
         self.token.clone_from(&set.token);
         self.require = set.require.clone().unwrap_or_default();
         self.body_limit = set.body_limit.unwrap_or(DEFAULT_BODY_LIMIT);
+        self.dry_run = set.dry_run.unwrap_or(false);
+        self.log_level = set.log_level.unwrap_or(NGX_LOG_INFO as ngx_uint_t);
 
         let Some((profile, at)) = &set.profile else {
             return Ok(());

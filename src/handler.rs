@@ -26,7 +26,7 @@ use onlyoffice_jwt_core::policy::{check_content_encoding, count_args, count_cook
 use onlyoffice_jwt_core::{check, Accepted, Profile, Refusal, RequestParts};
 
 use crate::conf::{LocConf, Single, TokenSource};
-use crate::log::{alert, debug, error, info};
+use crate::log::{alert, debug, error};
 use crate::Module;
 
 /// The next request body filter in the chain.
@@ -57,6 +57,8 @@ pub struct Ctx {
     pub accepted: RefCell<Option<Accepted>>,
     /// Why the request was refused, for `$onlyoffice_jwt_error`.
     pub refusal: Cell<Option<Refusal>>,
+    /// The refusal was a dry run's: the request went on.
+    pub dry_run: Cell<bool>,
 }
 
 impl Ctx {
@@ -68,6 +70,7 @@ impl Ctx {
             limit: Cell::new(usize::MAX),
             accepted: RefCell::new(None),
             refusal: Cell::new(None),
+            dry_run: Cell::new(false),
         }
     }
 }
@@ -210,7 +213,10 @@ extern "C" fn body_read(r: *mut ngx_http_request_t) {
     // SAFETY: nginx calls the post handler with the request whose body was read.
     let rr = unsafe { &mut *r };
     if let Some(ctx) = own_ctx(rr) {
-        ctx.state.set(State::BodyRead);
+        // a dry run's refusal of a body past the limit has decided already
+        if ctx.state.get() == State::Reading {
+            ctx.state.set(State::BodyRead);
+        }
     }
     rr.set_preserve_body(1);
     rr.write_event_handler = Some(ngx_http_core_run_phases);
@@ -300,7 +306,8 @@ fn refuse(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf, refusal: Refusal
     refuse_with(r, ctx, lcf, refusal, refusal.status())
 }
 
-/// Logs a refusal once, remembers it for the variables, and adds the challenge to a 401.
+/// Logs a refusal once (at `onlyoffice_jwt_log_level`), remembers it for the variables, and
+/// adds the challenge to a 401. In a dry run the request goes on as if the module were off.
 fn refuse_with(
     r: &mut ngx_http_request_t,
     ctx: &Ctx,
@@ -308,12 +315,24 @@ fn refuse_with(
     refusal: Refusal,
     status: u16,
 ) -> ngx_int_t {
-    info!(
+    ctx.refusal.set(Some(refusal));
+    if lcf.dry_run {
+        ngx::ngx_log_error!(
+            lcf.log_level,
+            r_log(r),
+            "onlyoffice_jwt: {refusal}, profile \"{}\", would answer {status}, dry run",
+            ctx.profile.get().name()
+        );
+        ctx.dry_run.set(true);
+        ctx.state.set(State::Done(NGX_DECLINED));
+        return NGX_DECLINED;
+    }
+    ngx::ngx_log_error!(
+        lcf.log_level,
         r_log(r),
         "onlyoffice_jwt: {refusal}, profile \"{}\", answering {status}",
         ctx.profile.get().name()
     );
-    ctx.refusal.set(Some(refusal));
     let rc = status as ngx_int_t;
     if status == 401 {
         let value = if refusal.invalid_token() || refusal == Refusal::Require {
@@ -530,7 +549,9 @@ extern "C" fn request_body_filter(
         ctx.received.set(total);
         if total > ctx.limit.get() {
             let lcf = location_conf(rr);
-            return Some(refuse(rr, ctx, lcf, Refusal::BodyTooLarge));
+            let rc = refuse(rr, ctx, lcf, Refusal::BodyTooLarge);
+            // in a dry run the body goes on to the upstream
+            return (rc != NGX_DECLINED).then_some(rc);
         }
         None
     }));

@@ -3,13 +3,6 @@
 //! `ngx::ngx_log_error!` expands to statements; these wrappers make each call an expression
 //! and fix the level, so call sites read like nginx's own `ngx_log_error(NGX_LOG_INFO, ...)`.
 
-/// Logs at `info`, the level of refusals (as `auth_basic` logs "user ... was not found").
-macro_rules! info {
-    ($log:expr, $($arg:tt)+) => {{
-        ngx::ngx_log_error!(ngx::ffi::NGX_LOG_INFO, $log, $($arg)+);
-    }};
-}
-
 /// Logs at `alert`: something nginx or this module guarantees did not hold.
 macro_rules! alert {
     ($log:expr, $($arg:tt)+) => {{
@@ -45,4 +38,4 @@ macro_rules! debug {
     }};
 }
 
-pub(crate) use {alert, conf_warn, debug, emerg, error, info};
+pub(crate) use {alert, conf_warn, debug, emerg, error};

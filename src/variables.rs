@@ -1,5 +1,5 @@
-//! Variables: `$jwt_claim_<name>`, `$jwt_header_<name>`, `$jwt_payload` and
-//! `$onlyoffice_jwt_error`.
+//! Variables: `$jwt_claim_<name>`, `$jwt_header_<name>`, `$jwt_payload`,
+//! `$onlyoffice_jwt_error` and `$onlyoffice_jwt_status`.
 //!
 //! No value holds a control character ([`render`]).
 //!
@@ -23,11 +23,12 @@ type GetHandler =
     unsafe extern "C" fn(*mut ngx_http_request_t, *mut ngx_variable_value_t, usize) -> ngx_int_t;
 
 /// (name, flags, handler)
-const VARIABLES: [(&str, u32, GetHandler); 4] = [
+const VARIABLES: [(&str, u32, GetHandler); 5] = [
     ("jwt_claim_", NGX_HTTP_VAR_PREFIX, get_claim),
     ("jwt_header_", NGX_HTTP_VAR_PREFIX, get_header),
     ("jwt_payload", 0, get_payload),
     ("onlyoffice_jwt_error", 0, get_error),
+    ("onlyoffice_jwt_status", 0, get_status),
 ];
 
 /// Registers the variables (preconfiguration).
@@ -114,6 +115,26 @@ unsafe extern "C" fn get_error(
     with_value(r, v, |ctx| match ctx.refusal.get() {
         Some(refusal) => Some(refusal.name().as_bytes().to_vec()),
         None => ctx.accepted.borrow().as_ref().map(|_| Vec::new()),
+    })
+}
+
+/// `PASSED`, `REJECTED` or `REJECTED_DRY_RUN`, as `$limit_req_status`; not found where the
+/// module did not decide.
+unsafe extern "C" fn get_status(
+    r: *mut ngx_http_request_t,
+    v: *mut ngx_variable_value_t,
+    _data: usize,
+) -> ngx_int_t {
+    with_value(r, v, |ctx| {
+        let status: &[u8] = match ctx.refusal.get() {
+            Some(_) if ctx.dry_run.get() => b"REJECTED_DRY_RUN",
+            Some(_) => b"REJECTED",
+            None => {
+                ctx.accepted.borrow().as_ref()?;
+                b"PASSED"
+            }
+        };
+        Some(status.to_vec())
     })
 }
 
