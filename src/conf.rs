@@ -10,9 +10,9 @@ use ngx::core::{NGX_CONF_ERROR, NGX_CONF_OK};
 use ngx::ffi::{
     ngx_command_t, ngx_conf_full_name, ngx_conf_t, ngx_http_compile_complex_value,
     ngx_http_compile_complex_value_t, ngx_http_complex_value_t, ngx_parse_size, ngx_parse_time,
-    ngx_pcalloc, ngx_str_t, ngx_uint_t, time_t, NGX_CONF_1MORE, NGX_CONF_FLAG, NGX_CONF_TAKE1,
-    NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET, NGX_HTTP_MAIN_CONF, NGX_HTTP_SRV_CONF,
-    NGX_LOG_ERR, NGX_LOG_INFO, NGX_LOG_NOTICE, NGX_LOG_WARN,
+    ngx_pcalloc, ngx_str_t, ngx_uint_t, time_t, NGX_CONF_1MORE, NGX_CONF_FLAG, NGX_CONF_NOARGS,
+    NGX_CONF_TAKE1, NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET, NGX_HTTP_MAIN_CONF,
+    NGX_HTTP_SRV_CONF, NGX_LOG_ERR, NGX_LOG_INFO, NGX_LOG_NOTICE, NGX_LOG_WARN,
 };
 use ngx::ngx_string;
 use onlyoffice_jwt_core::cache::CacheKey;
@@ -176,7 +176,7 @@ macro_rules! command {
     };
 }
 
-pub static mut NGX_HTTP_ONLYOFFICE_JWT_COMMANDS: [ngx_command_t; 17] = [
+pub static mut NGX_HTTP_ONLYOFFICE_JWT_COMMANDS: [ngx_command_t; 18] = [
     command!("onlyoffice_jwt", NGX_CONF_TAKE1, cmd_onlyoffice_jwt),
     command!("onlyoffice_jwt_secret", NGX_CONF_TAKE1, cmd_secret),
     command!(
@@ -197,10 +197,33 @@ pub static mut NGX_HTTP_ONLYOFFICE_JWT_COMMANDS: [ngx_command_t; 17] = [
     command!("onlyoffice_jwt_realm", NGX_CONF_TAKE1, cmd_realm),
     command!("onlyoffice_jwt_dry_run", NGX_CONF_FLAG, cmd_dry_run),
     command!("onlyoffice_jwt_log_level", NGX_CONF_TAKE1, cmd_log_level),
+    ngx_command_t {
+        name: ngx_string!("onlyoffice_jwt_metrics"),
+        type_: (NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS) as ngx_uint_t,
+        set: Some(cmd_metrics),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
     ngx_command_t::empty(),
 ];
 
 /* command handlers */
+
+/// `onlyoffice_jwt_metrics;` (location only): the location shows the counters, which the
+/// first such directive turns on.
+extern "C" fn cmd_metrics(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    _conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx calls directive handlers with the configuration being read.
+    let cf = unsafe { &mut *cf };
+    match crate::metrics::enable(cf) {
+        Some(()) => NGX_CONF_OK,
+        None => NGX_CONF_ERROR,
+    }
+}
 
 /// Runs a directive handler with the arguments and the location configuration, and turns its
 /// outcome into what nginx expects: `NGX_CONF_OK`, "is duplicate", or an `[emerg]` naming the

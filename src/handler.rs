@@ -27,6 +27,7 @@ use onlyoffice_jwt_core::{check, Accepted, Profile, Refusal, RequestParts};
 
 use crate::conf::{LocConf, Single, TokenSource};
 use crate::log::{alert, debug, error};
+use crate::metrics::{self, Outcome};
 use crate::Module;
 
 /// The next request body filter in the chain.
@@ -280,6 +281,7 @@ fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
                 "onlyoffice_jwt: token accepted, profile \"{}\"",
                 profile.name()
             );
+            metrics::count(r, profile, Outcome::Accepted, ctx.received.get());
             ctx.state.set(State::Done(NGX_OK));
             NGX_OK
         }
@@ -316,6 +318,12 @@ fn refuse_with(
     status: u16,
 ) -> ngx_int_t {
     ctx.refusal.set(Some(refusal));
+    let outcome = if lcf.dry_run {
+        Outcome::DryRun(refusal)
+    } else {
+        Outcome::Refused(refusal)
+    };
+    metrics::count(r, ctx.profile.get(), outcome, ctx.received.get());
     if lcf.dry_run {
         ngx::ngx_log_error!(
             lcf.log_level,

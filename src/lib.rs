@@ -2,7 +2,7 @@
 //!
 //! This crate is the nginx glue: module registration (this file), configuration
 //! ([`conf`]), the access-phase handler and body reading ([`handler`]), variables
-//! ([`variables`]) and logging ([`log`]). The JWT and policy logic lives in the
+//! ([`variables`]), the shared counters ([`metrics`]) and logging ([`log`]). The JWT and policy logic lives in the
 //! `onlyoffice-jwt-core` crate, which knows nothing of nginx.
 
 use core::ptr;
@@ -11,11 +11,12 @@ use ngx::core::Status;
 use ngx::ffi::{
     ngx_conf_t, ngx_http_module_t, ngx_int_t, ngx_module_t, ngx_uint_t, NGX_HTTP_MODULE,
 };
-use ngx::http::{HttpModule, HttpModuleLocationConf};
+use ngx::http::{HttpModule, HttpModuleLocationConf, HttpModuleMainConf};
 
 mod conf;
 mod handler;
 mod log;
+mod metrics;
 mod variables;
 
 use conf::LocConf;
@@ -51,6 +52,11 @@ impl HttpModule for Module {
     }
 }
 
+// SAFETY: the main configuration type is `MainConf`, created by `create_main_conf`.
+unsafe impl HttpModuleMainConf for Module {
+    type MainConf = metrics::MainConf;
+}
+
 // SAFETY: the location configuration type is `LocConf`, created by `create_loc_conf`.
 unsafe impl HttpModuleLocationConf for Module {
     type LocationConf = LocConf;
@@ -59,7 +65,7 @@ unsafe impl HttpModuleLocationConf for Module {
 static NGX_HTTP_ONLYOFFICE_JWT_MODULE_CTX: ngx_http_module_t = ngx_http_module_t {
     preconfiguration: Some(Module::preconfiguration),
     postconfiguration: Some(Module::postconfiguration),
-    create_main_conf: None,
+    create_main_conf: Some(Module::create_main_conf),
     init_main_conf: None,
     create_srv_conf: None,
     merge_srv_conf: None,

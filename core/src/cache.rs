@@ -17,7 +17,7 @@
 //!
 //! [`Verifier::verify`]: crate::Verifier::verify
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{hash_map, HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -81,6 +81,13 @@ struct Cache {
 
 thread_local! {
     static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
+    /// Lookups since the last [`take_lookups`]: hits, misses.
+    static LOOKUPS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+}
+
+/// The lookups made since the last call (hits, misses), for the caller's counters.
+pub fn take_lookups() -> (u64, u64) {
+    LOOKUPS.with(|l| l.replace((0, 0)))
 }
 
 fn size(token: &[u8], cached: &CachedToken) -> usize {
@@ -119,7 +126,7 @@ impl Cache {
 
 /// What the cache holds for `token` under the verifier at `at`.
 pub fn get(at: CacheKey, token: &[u8]) -> Option<CachedToken> {
-    CACHE.with(|cache| {
+    let found = CACHE.with(|cache| {
         let mut cache = cache.try_borrow_mut().ok()?;
         cache.enter(at);
         cache
@@ -128,7 +135,15 @@ pub fn get(at: CacheKey, token: &[u8]) -> Option<CachedToken> {
             .iter()
             .find(|entry| entry.verifier == at.verifier)
             .map(|entry| entry.token.clone())
-    })
+    });
+    LOOKUPS.with(|l| {
+        let (hits, misses) = l.get();
+        l.set(match found {
+            Some(_) => (hits + 1, misses),
+            None => (hits, misses + 1),
+        });
+    });
+    found
 }
 
 /// Keeps `token`'s verdict under the verifier at `at`, dropping the oldest entries to stay
