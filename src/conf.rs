@@ -15,9 +15,10 @@ use ngx::ffi::{
     NGX_HTTP_SRV_CONF, NGX_LOG_ERR, NGX_LOG_INFO, NGX_LOG_NOTICE, NGX_LOG_WARN,
 };
 use ngx::ngx_string;
-use onlyoffice_jwt_core::cache::CacheKey;
 use onlyoffice_jwt_core::keys::{self, KeyError};
-use onlyoffice_jwt_core::{Algorithm, AlgorithmSet, Family, Key, Profile, Verifier};
+use onlyoffice_jwt_core::{
+    Algorithm, AlgorithmSet, CachedVerifier, Family, Key, Profile, Verifier,
+};
 use thiserror::Error;
 
 use crate::log::{conf_warn, emerg};
@@ -94,7 +95,7 @@ pub struct LocConf {
     /// The profile in force (`off` when none).
     pub profile: Profile,
     /// Built by the merge when the profile is not `off`.
-    pub verifier: Option<Verifier>,
+    pub verifier: Option<CachedVerifier>,
     /// The token header's name.
     pub header: Vec<u8>,
     /// Whether `header` is `Authorization` (nginx keeps a pointer to it).
@@ -784,17 +785,15 @@ impl LocConf {
                 kinds: kinds.join(", "),
             });
         }
-        // only public-key tokens are cached: a location with secrets only needs no place
-        let public = keys.iter().any(|key| key.family() != Family::Hmac);
-        self.verifier = Some(Verifier {
+        // with public keys, a cache of their verdicts (per worker: see core's `cache`)
+        self.verifier = Some(CachedVerifier::from(Verifier {
             keys,
             algorithms,
             issuers: set.issuers.clone().unwrap_or_default(),
             audiences: set.audiences.clone().unwrap_or_default(),
-            cache: public.then(CacheKey::new),
             leeway: set.leeway.unwrap_or(DEFAULT_LEEWAY),
             require_exp: set.require_exp.unwrap_or(profile.requires_exp_by_default()),
-        });
+        }));
         Ok(())
     }
 }

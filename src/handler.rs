@@ -281,7 +281,8 @@ fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
                 "onlyoffice_jwt: token accepted, profile \"{}\"",
                 profile.name()
             );
-            metrics::count(r, profile, Outcome::Accepted, ctx.received.get());
+            let lookups = verifier.take_lookups();
+            metrics::count(r, profile, Outcome::Accepted, ctx.received.get(), lookups);
             ctx.state.set(State::Done(NGX_OK));
             NGX_OK
         }
@@ -323,7 +324,8 @@ fn refuse_with(
     } else {
         Outcome::Refused(refusal)
     };
-    metrics::count(r, ctx.profile.get(), outcome, ctx.received.get());
+    let lookups = lcf.verifier.as_ref().map_or((0, 0), |v| v.take_lookups());
+    metrics::count(r, ctx.profile.get(), outcome, ctx.received.get(), lookups);
     if lcf.dry_run {
         ngx::ngx_log_error!(
             lcf.log_level,
@@ -619,17 +621,24 @@ pub fn request_ctx(r: &ngx_http_request_t) -> Option<&'static Ctx> {
 
 /// Creates the context in a request pool cleanup and sets it as the module's context.
 fn new_ctx(r: &mut ngx_http_request_t, profile: Profile) -> Option<&'static Ctx> {
-    // SAFETY: allocates a cleanup with room for a `Ctx` in the request pool.
+    // The pool aligns to `NGX_ALIGNMENT` only, and the context may need more (the accepted
+    // token holds `i128`s): room for the context at its own alignment.
+    let align = mem::align_of::<Ctx>();
+    // SAFETY: allocates a cleanup with `size + align - 1` bytes in the request pool.
     let cln: *mut ngx_pool_cleanup_t =
-        unsafe { ngx_pool_cleanup_add(r.pool, mem::size_of::<Ctx>()) };
+        unsafe { ngx_pool_cleanup_add(r.pool, mem::size_of::<Ctx>() + align - 1) };
     // SAFETY: a non-null cleanup is ours to fill.
     let cln = unsafe { cln.as_mut() }?;
-    let data = cln.data.cast::<Ctx>();
-    if data.is_null() || data.align_offset(mem::align_of::<Ctx>()) != 0 {
+    let raw = cln.data.cast::<u8>();
+    let offset = raw.align_offset(align);
+    if raw.is_null() || offset >= align {
         return None;
     }
-    // SAFETY: `data` is a fresh, aligned allocation of `size_of::<Ctx>()` bytes.
+    // SAFETY: `offset < align`: the aligned address is inside the allocation.
+    let data = unsafe { raw.add(offset) }.cast::<Ctx>();
+    // SAFETY: `data` is aligned, with `size_of::<Ctx>()` bytes of the allocation after it.
     unsafe { data.write(Ctx::new(profile)) };
+    cln.data = data.cast();
     cln.handler = Some(drop_ctx);
     // SAFETY: `ctx` is the request's module context array.
     unsafe { *r.ctx.add(Module::module().ctx_index) = data.cast() };

@@ -34,8 +34,6 @@ impl HttpModule for Module {
     unsafe extern "C" fn preconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
         // SAFETY: nginx passes a valid configuration.
         let cf = unsafe { &mut *cf };
-        // The verifiers of this configuration get a new generation of the token cache.
-        onlyoffice_jwt_core::cache::new_generation();
         match variables::add_variables(cf) {
             Ok(()) => Status::NGX_OK.into(),
             Err(status) => status.into(),
@@ -56,6 +54,9 @@ impl HttpModule for Module {
 unsafe impl HttpModuleMainConf for Module {
     type MainConf = metrics::MainConf;
 }
+
+// `create_loc_conf` puts the configuration in the pool, which aligns to `NGX_ALIGNMENT`.
+const _: () = assert!(core::mem::align_of::<LocConf>() <= core::mem::align_of::<usize>());
 
 // SAFETY: the location configuration type is `LocConf`, created by `create_loc_conf`.
 unsafe impl HttpModuleLocationConf for Module {

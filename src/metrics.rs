@@ -104,9 +104,14 @@ fn counters(r: &ngx_http_request_t) -> Option<&'static Counters> {
 }
 
 /// Counts a check: its outcome, the body bytes read for it, and the public-key cache's
-/// lookups it made.
-pub fn count(r: &ngx_http_request_t, profile: Profile, outcome: Outcome, body: usize) {
-    let (hits, misses) = onlyoffice_jwt_core::cache::take_lookups();
+/// lookups it made (hits, misses).
+pub fn count(
+    r: &ngx_http_request_t,
+    profile: Profile,
+    outcome: Outcome,
+    body: usize,
+    (hits, misses): (u64, u64),
+) {
     let Some(c) = counters(r) else {
         return;
     };

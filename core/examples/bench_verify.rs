@@ -12,7 +12,7 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use onlyoffice_jwt_core::{
-    b64, check, Algorithm, AlgorithmSet, Key, Profile, RequestParts, Verifier,
+    b64, check, Algorithm, AlgorithmSet, CachedVerifier, Key, Profile, RequestParts, Verifier,
 };
 
 const SECRET: &[u8] = b"bench-secret-0123456789abcdef0123456789";
@@ -35,13 +35,13 @@ fn main() {
         .nth(1)
         .and_then(|n| n.parse().ok())
         .unwrap_or(200_000);
-    let verifier = Verifier {
+    let verifier = CachedVerifier::from(Verifier {
         keys: Rc::from(vec![Key::new(SECRET)]),
         algorithms: AlgorithmSet::default_set(),
         leeway: 60,
         require_exp: false,
         ..Verifier::default()
-    };
+    });
     let exp = NOW + 86_400;
     let url = "https://seafile.example.com/seafhttp/files/0f3c2a9e-7d4b-4b6e-9a51-2c8d7e6f1a0b/report.docx";
     let bearer = token(&format!(

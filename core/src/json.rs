@@ -21,7 +21,6 @@ use std::fmt;
 use serde::de::{
     Deserialize, DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor,
 };
-use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 use thiserror::Error;
 
@@ -62,6 +61,11 @@ fn classify(err: serde_json::Error) -> JsonError {
 /// each string again.
 fn run<'a, S: DeserializeSeed<'a>>(bytes: &'a [u8], seed: S) -> Result<S::Value, JsonError> {
     let text = std::str::from_utf8(bytes).map_err(|_| JsonError::Syntax)?;
+    run_text(text, seed)
+}
+
+/// [`run`] on a text already checked to be UTF-8.
+fn run_text<'a, S: DeserializeSeed<'a>>(text: &'a str, seed: S) -> Result<S::Value, JsonError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let value = seed.deserialize(&mut de).map_err(classify)?;
     de.end().map_err(|_| JsonError::Syntax)?;
@@ -189,9 +193,20 @@ pub fn check<'a, const N: usize>(
     bytes: &'a [u8],
     wanted: [&str; N],
 ) -> Result<Option<[Option<Member<'a>>; N]>, JsonError> {
-    let mut names = Names::default();
-    run(
-        bytes,
+    check_text(
+        std::str::from_utf8(bytes).map_err(|_| JsonError::Syntax)?,
+        wanted,
+    )
+}
+
+/// [`check`] on a text already checked to be UTF-8.
+pub fn check_text<'a, const N: usize>(
+    text: &'a str,
+    wanted: [&str; N],
+) -> Result<Option<[Option<Member<'a>>; N]>, JsonError> {
+    let mut names = Names::with_depth(MAX_DEPTH);
+    run_text(
+        text,
         TopLevel {
             names: &mut names,
             wanted,
@@ -201,10 +216,11 @@ pub fn check<'a, const N: usize>(
 
 /// The member names of the objects open during a check, one after the other in one string,
 /// each with its start and end in it.
-#[derive(Default)]
 struct Names {
     text: String,
     spans: Vec<(u32, u32)>,
+    /// How many more levels of nesting are allowed.
+    depth: usize,
 }
 
 /// Objects of at most this many members have their names compared pairwise (at most 120
@@ -219,6 +235,23 @@ struct Mark {
 }
 
 impl Names {
+    fn with_depth(depth: usize) -> Names {
+        Names {
+            text: String::new(),
+            spans: Vec::new(),
+            depth,
+        }
+    }
+
+    /// Enters a container: an error beyond the allowed depth.
+    fn descend<E: serde::de::Error>(&mut self) -> Result<(), E> {
+        self.depth = self
+            .depth
+            .checked_sub(1)
+            .ok_or_else(|| E::custom("too deep"))?;
+        Ok(())
+    }
+
     fn open(&self) -> Mark {
         Mark {
             spans: self.spans.len(),
@@ -329,15 +362,19 @@ impl<'de> Visitor<'de> for Checked<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.0.descend()?;
         while seq.next_element_seed(Checked(self.0))?.is_some() {}
+        self.0.depth += 1;
         Ok(())
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.0.descend()?;
         let mark = self.0.open();
         while map.next_key_seed(Name(self.0))?.is_some() {
             map.next_value_seed(Checked(self.0))?;
         }
+        self.0.depth += 1;
         self.0.close(mark)
     }
 }
@@ -486,63 +523,293 @@ impl<'de, const N: usize> Visitor<'de> for TopLevel<'_, '_, N> {
     }
 }
 
-/* members as raw texts */
+/* objects read once: members as raw texts */
 
-/// An object's members as names and raw value texts, sorted by name.
-pub type Members<'a> = Vec<(Cow<'a, str>, &'a RawValue)>;
+/// Where a text lies in the text it was read from: its first and past-the-last byte.
+type Span = (u32, u32);
 
-/// The members of a JSON object, as names and raw value texts, sorted by name; `None` when
-/// the text is not an object. For texts [`check`] accepted: duplicates are not looked for
-/// again, nor are the values checked beyond their syntax.
-pub fn members(text: &[u8]) -> Option<Members<'_>> {
-    let mut members = run(text, std::marker::PhantomData::<ObjectMembers>).ok()?.0;
-    members.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    Some(members)
+/// A member name in an [`Object`]: where it is in the text (no escapes), or unescaped.
+#[derive(Clone, Debug)]
+enum Label {
+    At(Span),
+    Escaped(Box<str>),
 }
 
-/// The raw text of the member `name` of sorted `members`.
-pub fn member<'a>(members: &Members<'a>, name: &str) -> Option<&'a RawValue> {
-    let i = members.binary_search_by(|m| (*m.0).cmp(name)).ok()?;
-    members.get(i).map(|m| m.1)
+/// A JSON object read in one pass: its members' names and the raw texts of their values,
+/// sorted by name (distinct), and for chosen members whose values are objects, their
+/// members read the same way. Spans are offsets in the text it was read from, which every
+/// accessor takes again (so the object can be kept beside a text it does not borrow).
+#[derive(Clone, Debug, Default)]
+pub struct Object {
+    members: Vec<(Label, Span)>,
+    nested: Vec<(usize, Object)>,
+}
+
+/// How [`object`] checks the values it skips.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Values {
+    /// As strict JSON at every depth (duplicates, numbers, depth): the text's only read.
+    Strict,
+    /// Syntax only, for a text [`check`] already accepted.
+    Checked,
+}
+
+fn span_of(text: &str, (start, end): Span) -> &str {
+    text.get(start as usize..end as usize).unwrap_or("")
+}
+
+fn to_span(start: usize, end: usize) -> Result<Span, JsonError> {
+    u32::try_from(start)
+        .ok()
+        .zip(u32::try_from(end).ok())
+        .ok_or(JsonError::Syntax)
+}
+
+impl Object {
+    fn name<'t>(&'t self, text: &'t str, name: &'t Label) -> &'t str {
+        match name {
+            Label::At(span) => span_of(text, *span),
+            Label::Escaped(name) => name,
+        }
+    }
+
+    fn position(&self, text: &str, name: &str) -> Option<usize> {
+        self.members
+            .binary_search_by(|(n, _)| self.name(text, n).cmp(name))
+            .ok()
+    }
+
+    /// The raw text of the member `name`'s value.
+    pub fn get<'t>(&self, text: &'t str, name: &str) -> Option<&'t str> {
+        let (_, value) = self.members.get(self.position(text, name)?)?;
+        Some(span_of(text, *value))
+    }
+
+    /// The member `name`, when it was asked for as nested and is an object.
+    pub fn nested(&self, text: &str, name: &str) -> Option<&Object> {
+        let i = self.position(text, name)?;
+        self.nested.iter().find(|(at, _)| *at == i).map(|(_, o)| o)
+    }
+
+    /// The members, sorted by name: names and raw value texts.
+    pub fn iter<'s>(&'s self, text: &'s str) -> impl Iterator<Item = (&'s str, &'s str)> + 's {
+        self.members
+            .iter()
+            .map(move |(name, value)| (self.name(text, name), span_of(text, *value)))
+    }
+
+    /// The number of members.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Whether it has no member.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// The object with the text it was read from.
+    pub fn view<'a>(&'a self, text: &'a str) -> View<'a> {
+        View { text, object: self }
+    }
+}
+
+/// An [`Object`] with the text it was read from.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    text: &'a str,
+    object: &'a Object,
+}
+
+impl<'a> View<'a> {
+    /// The raw text of the member `name`'s value.
+    pub fn get(self, name: &str) -> Option<&'a str> {
+        self.object.get(self.text, name)
+    }
+
+    /// Whether it has a member `name`.
+    pub fn has(self, name: &str) -> bool {
+        self.object.position(self.text, name).is_some()
+    }
+
+    /// The member `name` read as an object (when it was asked for as nested).
+    pub fn nested(self, name: &str) -> Option<View<'a>> {
+        Some(self.object.nested(self.text, name)?.view(self.text))
+    }
+
+    /// The members, sorted by name: names and raw value texts.
+    pub fn iter(self) -> impl Iterator<Item = (&'a str, &'a str)> {
+        self.object.iter(self.text)
+    }
+
+    /// The number of members.
+    pub fn len(self) -> usize {
+        self.object.len()
+    }
+
+    /// Whether it has no member.
+    pub fn is_empty(self) -> bool {
+        self.object.is_empty()
+    }
+}
+
+/// Reads `text` once: when it is an object, its members (see [`Object`]) with those named
+/// in `nest` read as objects too when they are; when it is JSON of another type, `Ok(None)`.
+/// With [`Values::Strict`] it accepts exactly the texts [`parse`] accepts.
+///
+/// The top level is walked here (white space, `{`, `:`, `,`, `}`), each name and value by
+/// serde_json from where it starts, which says where it ends.
+pub fn object(text: &str, nest: &[&str], values: Values) -> Result<Option<Object>, JsonError> {
+    let start = skip_whitespace(text, 0);
+    if text.as_bytes().get(start) != Some(&b'{') {
+        return match values {
+            Values::Strict => check_text(text, []).map(|_| None),
+            Values::Checked => Ok(None),
+        };
+    }
+    let (object, end) = read_object(text, start, nest, values, MAX_DEPTH)?;
+    match skip_whitespace(text, end) == text.len() {
+        true => Ok(Some(object)),
+        false => Err(JsonError::Syntax),
+    }
+}
+
+fn skip_whitespace(text: &str, mut at: usize) -> usize {
+    while text.as_bytes().get(at).copied().is_some_and(is_whitespace) {
+        at += 1;
+    }
+    at
+}
+
+/// The object starting at `at` (its `{`), `depth` levels allowed with its own: the object
+/// and where it ends.
+fn read_object(
+    text: &str,
+    at: usize,
+    nest: &[&str],
+    values: Values,
+    depth: usize,
+) -> Result<(Object, usize), JsonError> {
+    let byte = |at: usize| text.as_bytes().get(at).copied();
+    if depth == 0 {
+        return Err(JsonError::Syntax);
+    }
+    let mut object = Object::default();
+    let mut nested = Vec::new();
+    let mut at = skip_whitespace(text, at + 1);
+    if byte(at) == Some(b'}') {
+        return Ok((object, at + 1));
+    }
+    loop {
+        if byte(at) != Some(b'"') {
+            return Err(JsonError::Syntax);
+        }
+        let (MemberName(name), end) = read_one::<MemberName>(text, at)?;
+        let name = match name {
+            Cow::Borrowed(_) => Label::At(to_span(at + 1, end - 1)?),
+            Cow::Owned(name) => Label::Escaped(name.into_boxed_str()),
+        };
+        at = skip_whitespace(text, end);
+        if byte(at) != Some(b':') {
+            return Err(JsonError::Syntax);
+        }
+        at = skip_whitespace(text, at + 1);
+        let start = at;
+        let nests = nest.contains(&object.name(text, &name)) && byte(at) == Some(b'{');
+        at = if nests {
+            let (inner, end) = read_object(text, at, &[], values, depth - 1)?;
+            nested.push((name.clone(), inner));
+            end
+        } else if values == Values::Checked {
+            read_one::<serde::de::IgnoredAny>(text, at)?.1
+        } else if depth == MAX_DEPTH {
+            read_one::<StrictIn<{ MAX_DEPTH - 1 }>>(text, at)?.1
+        } else {
+            read_one::<StrictIn<{ MAX_DEPTH - 2 }>>(text, at)?.1
+        };
+        object.members.push((name, to_span(start, at)?));
+        at = skip_whitespace(text, at);
+        match byte(at) {
+            Some(b',') => at = skip_whitespace(text, at + 1),
+            Some(b'}') => break,
+            _ => return Err(JsonError::Syntax),
+        }
+    }
+    object.sort(text)?;
+    for (name, inner) in nested {
+        let name = object.name(text, &name).to_owned();
+        if let Some(i) = object.position(text, &name) {
+            object.nested.push((i, inner));
+        }
+    }
+    Ok((object, at + 1))
+}
+
+impl Object {
+    /// Sorts the members by name: an error when two are equal.
+    fn sort(&mut self, text: &str) -> Result<(), JsonError> {
+        let mut members = std::mem::take(&mut self.members);
+        members.sort_unstable_by(|(a, _), (b, _)| self.name(text, a).cmp(self.name(text, b)));
+        let duplicate = members.windows(2).any(
+            |pair| matches!(pair, [(a, _), (b, _)] if self.name(text, a) == self.name(text, b)),
+        );
+        self.members = members;
+        match duplicate {
+            true => Err(JsonError::Duplicate),
+            false => Ok(()),
+        }
+    }
+}
+
+/// One JSON value of type `T` starting at `at`: it, and where it ends.
+fn read_one<'a, T: Deserialize<'a>>(text: &'a str, at: usize) -> Result<(T, usize), JsonError> {
+    let rest = text.get(at..).ok_or(JsonError::Syntax)?;
+    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<T>();
+    match stream.next() {
+        Some(Ok(value)) => Ok((value, at + stream.byte_offset())),
+        Some(Err(err)) => Err(classify(err)),
+        None => Err(JsonError::Syntax),
+    }
+}
+
+/// A value checked as [`check`] checks it, `DEPTH` levels allowed.
+struct StrictIn<const DEPTH: usize>;
+
+impl<'de, const DEPTH: usize> Deserialize<'de> for StrictIn<DEPTH> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut names = Names::with_depth(DEPTH);
+        Checked(&mut names).deserialize(deserializer)?;
+        Ok(StrictIn)
+    }
+}
+
+/// A scalar's raw text (as [`Object::get`] gives it) as a [`Member`]; containers by kind.
+pub fn member(raw: &str) -> Option<Member<'_>> {
+    let mut names = Names::with_depth(MAX_DEPTH);
+    let mut de = serde_json::Deserializer::from_str(raw);
+    let member = Wanted(&mut names).deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(member)
+}
+
+/// A string member's value, unescaped.
+pub fn string(raw: &str) -> Option<Cow<'_, str>> {
+    match member(raw)? {
+        Member::String(s) => Some(s),
+        _ => None,
+    }
 }
 
 /// Whether two raw JSON texts (each strict JSON) are the same value: the same bytes, or else
 /// equal once parsed (member order, white space and escapes may differ).
-pub fn same_value(a: &RawValue, b: &RawValue) -> bool {
-    a.get() == b.get()
-        || matches!((parse(a.get().as_bytes()), parse(b.get().as_bytes())), (Ok(x), Ok(y)) if x == y)
+pub fn same_value(a: &str, b: &str) -> bool {
+    a == b || matches!((parse(a.as_bytes()), parse(b.as_bytes())), (Ok(x), Ok(y)) if x == y)
 }
 
 /// Whether a raw JSON text is an empty object.
-pub fn is_empty_object(raw: &RawValue) -> bool {
-    let mut bytes = raw.get().bytes().filter(|b| !is_whitespace(*b));
+pub fn is_empty_object(raw: &str) -> bool {
+    let mut bytes = raw.bytes().filter(|b| !is_whitespace(*b));
     bytes.next() == Some(b'{') && bytes.next() == Some(b'}') && bytes.next().is_none()
-}
-
-struct ObjectMembers<'a>(Members<'a>);
-
-impl<'de> Deserialize<'de> for ObjectMembers<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(MembersVisitor)
-    }
-}
-
-struct MembersVisitor;
-
-impl<'de> Visitor<'de> for MembersVisitor {
-    type Value = ObjectMembers<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut members = Vec::new();
-        while let Some(MemberName(name)) = map.next_key()? {
-            members.push((name, map.next_value()?));
-        }
-        Ok(ObjectMembers(members))
-    }
 }
 
 /// A member name, borrowed from the text when it has no escapes.
@@ -727,6 +994,34 @@ mod tests {
         check(input, []).map(|top| top.is_some())
     }
 
+    /// [`object`]'s verdict on `input`; for an object, its members (and the nested ones)
+    /// are checked against what [`parse`] builds.
+    fn read(input: &[u8]) -> Result<bool, JsonError> {
+        let text = std::str::from_utf8(input).map_err(|_| JsonError::Syntax)?;
+        let nest = ["a", "h", "x"];
+        let Some(object) = object(text, &nest, Values::Strict)? else {
+            return Ok(false);
+        };
+        let map = parse_object(input).expect("what object reads, parse reads");
+        assert_eq!(object.len(), map.len());
+        for (name, raw) in object.iter(text) {
+            assert_eq!(parse(raw.as_bytes()).ok().as_ref(), map.get(name), "{name}");
+            assert_eq!(object.get(text, name), Some(raw));
+            let inner = object.nested(text, name);
+            assert_eq!(
+                inner.is_some(),
+                nest.contains(&name) && map[name].is_object()
+            );
+            for (n, r) in inner.iter().flat_map(|o| o.iter(text)) {
+                assert_eq!(parse(r.as_bytes()).ok().as_ref(), map[name].get(n));
+            }
+        }
+        // the same text, already checked, read again for its members only
+        let again = super::object(text, &[], Values::Checked)?.expect("an object");
+        assert!(again.iter(text).eq(object.iter(text)));
+        Ok(true)
+    }
+
     #[test]
     fn check_agrees_with_parse() {
         let mut inputs: Vec<Vec<u8>> = [
@@ -773,6 +1068,7 @@ mod tests {
         for input in &inputs {
             let parsed = parse(input).map(|v| v.is_object());
             assert_eq!(checked(input), parsed, "{}", String::from_utf8_lossy(input));
+            assert_eq!(read(input), parsed, "{}", String::from_utf8_lossy(input));
         }
     }
 
@@ -793,6 +1089,7 @@ mod tests {
                     "{}",
                     String::from_utf8_lossy(&input)
                 );
+                assert_eq!(read(&input), parsed, "{}", String::from_utf8_lossy(&input));
             }
         }
     }
@@ -868,11 +1165,25 @@ mod tests {
             checked(objects(MAX_DEPTH + 1).as_bytes()),
             Err(JsonError::Syntax)
         );
+        for depth in [1, 2, 3, MAX_DEPTH - 1, MAX_DEPTH] {
+            assert_eq!(read(objects(depth).as_bytes()), Ok(true), "{depth}");
+            if depth >= 3 {
+                let arrays = format!(r#"{{"a":{{"b":{}}}}}"#, nested(depth - 2));
+                assert_eq!(read(arrays.as_bytes()), Ok(true), "{depth}");
+            }
+        }
+        assert_eq!(
+            read(objects(MAX_DEPTH + 1).as_bytes()),
+            Err(JsonError::Syntax)
+        );
+        let too_deep = format!(r#"{{"a":{{"b":{}}}}}"#, nested(MAX_DEPTH - 1));
+        assert_eq!(read(too_deep.as_bytes()), Err(JsonError::Syntax));
+        assert!(parse(too_deep.as_bytes()).is_err());
     }
 
     #[test]
     fn names_are_released_when_objects_close() {
-        let mut names = Names::default();
+        let mut names = Names::with_depth(MAX_DEPTH);
         let outer = names.open();
         names.push::<serde_json::Error>("a").unwrap();
         let inner = names.open();

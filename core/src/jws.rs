@@ -21,322 +21,16 @@
 //! strict JSON without building their values; their maps are parsed when first asked for.
 
 use std::cell::OnceCell;
-use std::fmt;
 use std::rc::Rc;
 
-use hmac::digest::KeyInit;
-use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
-use sha2::{Sha256, Sha384, Sha512};
-use subtle::{Choice, ConstantTimeEq};
+use subtle::Choice;
 
-use crate::cache;
+use crate::alg::{Algorithm, AlgorithmSet};
+use crate::b64;
+use crate::error::Refusal;
 use crate::json::{self, Member};
-use crate::keys::PublicKey;
-use crate::{b64, Refusal};
-
-/// A JWS algorithm of RFC 7518 §3 (and EdDSA, RFC 8037). `none` is not one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Algorithm {
-    /// HMAC with SHA-256.
-    HS256,
-    /// HMAC with SHA-384.
-    HS384,
-    /// HMAC with SHA-512.
-    HS512,
-    /// RSASSA-PKCS1-v1_5 with SHA-256.
-    RS256,
-    /// RSASSA-PKCS1-v1_5 with SHA-384.
-    RS384,
-    /// RSASSA-PKCS1-v1_5 with SHA-512.
-    RS512,
-    /// RSASSA-PSS with SHA-256 (salt of the hash's length).
-    PS256,
-    /// RSASSA-PSS with SHA-384.
-    PS384,
-    /// RSASSA-PSS with SHA-512.
-    PS512,
-    /// ECDSA with P-256 and SHA-256.
-    ES256,
-    /// ECDSA with P-384 and SHA-384.
-    ES384,
-    /// ECDSA with P-521 and SHA-512.
-    ES512,
-    /// EdDSA with Ed25519.
-    EdDSA,
-}
-
-/// The kinds of key, each verifying its own algorithms only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Family {
-    /// An HMAC secret (`kty: oct`): HS256, HS384, HS512.
-    Hmac,
-    /// An RSA public key: RS256 ... PS512.
-    Rsa,
-    /// An EC public key on P-256 (ES256), P-384 (ES384) or P-521 (ES512).
-    Ec(Curve),
-    /// An Ed25519 public key (`kty: OKP`): EdDSA.
-    Ed25519,
-}
-
-/// The curves of ECDSA.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Curve {
-    P256,
-    P384,
-    P521,
-}
-
-impl Algorithm {
-    /// Every algorithm, in the order of their names' documentation.
-    pub const ALL: [Algorithm; 13] = [
-        Algorithm::HS256,
-        Algorithm::HS384,
-        Algorithm::HS512,
-        Algorithm::RS256,
-        Algorithm::RS384,
-        Algorithm::RS512,
-        Algorithm::PS256,
-        Algorithm::PS384,
-        Algorithm::PS512,
-        Algorithm::ES256,
-        Algorithm::ES384,
-        Algorithm::ES512,
-        Algorithm::EdDSA,
-    ];
-
-    /// Parses an algorithm name, exactly as written (`HS256`, not `hs256`).
-    pub fn from_name(name: &[u8]) -> Option<Algorithm> {
-        Self::ALL
-            .into_iter()
-            .find(|alg| alg.name().as_bytes() == name)
-    }
-
-    /// The name as written in a JOSE header.
-    pub fn name(self) -> &'static str {
-        match self {
-            Algorithm::HS256 => "HS256",
-            Algorithm::HS384 => "HS384",
-            Algorithm::HS512 => "HS512",
-            Algorithm::RS256 => "RS256",
-            Algorithm::RS384 => "RS384",
-            Algorithm::RS512 => "RS512",
-            Algorithm::PS256 => "PS256",
-            Algorithm::PS384 => "PS384",
-            Algorithm::PS512 => "PS512",
-            Algorithm::ES256 => "ES256",
-            Algorithm::ES384 => "ES384",
-            Algorithm::ES512 => "ES512",
-            Algorithm::EdDSA => "EdDSA",
-        }
-    }
-
-    /// The kind of key that verifies it.
-    pub fn family(self) -> Family {
-        match self {
-            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => Family::Hmac,
-            Algorithm::RS256
-            | Algorithm::RS384
-            | Algorithm::RS512
-            | Algorithm::PS256
-            | Algorithm::PS384
-            | Algorithm::PS512 => Family::Rsa,
-            Algorithm::ES256 => Family::Ec(Curve::P256),
-            Algorithm::ES384 => Family::Ec(Curve::P384),
-            Algorithm::ES512 => Family::Ec(Curve::P521),
-            Algorithm::EdDSA => Family::Ed25519,
-        }
-    }
-
-    /// The length of an HMAC algorithm's MAC, in bytes (its minimum key length too).
-    pub const fn mac_len(self) -> Option<usize> {
-        match self {
-            Algorithm::HS256 => Some(32),
-            Algorithm::HS384 => Some(48),
-            Algorithm::HS512 => Some(64),
-            _ => None,
-        }
-    }
-}
-
-/// A set of allowed algorithms.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AlgorithmSet(u16);
-
-impl AlgorithmSet {
-    /// No algorithm.
-    pub const fn empty() -> Self {
-        AlgorithmSet(0)
-    }
-    /// The default of `onlyoffice_jwt_algorithms`: HS256.
-    pub const fn default_set() -> Self {
-        AlgorithmSet(1)
-    }
-    /// Adds an algorithm.
-    pub fn insert(&mut self, alg: Algorithm) {
-        self.0 |= Self::bit(alg);
-    }
-    /// Whether the algorithm is allowed.
-    pub fn contains(self, alg: Algorithm) -> bool {
-        self.0 & Self::bit(alg) != 0
-    }
-    /// Whether no algorithm is allowed.
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// The allowed algorithms.
-    pub fn iter(self) -> impl Iterator<Item = Algorithm> {
-        Algorithm::ALL
-            .into_iter()
-            .filter(move |alg| self.contains(*alg))
-    }
-    fn bit(alg: Algorithm) -> u16 {
-        1 << Algorithm::ALL.iter().position(|a| *a == alg).unwrap_or(15)
-    }
-}
-
-/// One secret, as the `hmac` crate's keyed states for the three algorithms, made at
-/// configuration time and cloned for each MAC.
-#[derive(Clone)]
-pub struct HmacKey {
-    // `None` only if the crate ever refused a key length (HMAC takes any): such a key then
-    // verifies nothing, which fails closed.
-    hs256: Option<Hmac<Sha256>>,
-    hs384: Option<Hmac<Sha384>>,
-    hs512: Option<Hmac<Sha512>>,
-}
-
-impl HmacKey {
-    fn new(secret: &[u8]) -> HmacKey {
-        HmacKey {
-            hs256: KeyInit::new_from_slice(secret).ok(),
-            hs384: KeyInit::new_from_slice(secret).ok(),
-            hs512: KeyInit::new_from_slice(secret).ok(),
-        }
-    }
-
-    /// Whether the MAC of `input` under `alg` is `signature`, compared in constant time.
-    fn verifies(&self, alg: Algorithm, input: &[u8], signature: &[u8]) -> Choice {
-        fn run<M: Mac + Clone>(state: Option<&M>, input: &[u8], signature: &[u8]) -> Choice {
-            let Some(state) = state else {
-                return Choice::from(0);
-            };
-            let mut mac = state.clone();
-            mac.update(input);
-            mac.finalize().into_bytes().as_slice().ct_eq(signature)
-        }
-        match alg {
-            Algorithm::HS256 => run(self.hs256.as_ref(), input, signature),
-            Algorithm::HS384 => run(self.hs384.as_ref(), input, signature),
-            Algorithm::HS512 => run(self.hs512.as_ref(), input, signature),
-            _ => Choice::from(0),
-        }
-    }
-
-    fn sign(&self, alg: Algorithm, input: &[u8]) -> Option<String> {
-        fn run<M: Mac + Clone>(state: Option<&M>, input: &[u8]) -> Option<String> {
-            let mut mac = state?.clone();
-            mac.update(input);
-            Some(b64::encode(&mac.finalize().into_bytes()))
-        }
-        match alg {
-            Algorithm::HS256 => run(self.hs256.as_ref(), input),
-            Algorithm::HS384 => run(self.hs384.as_ref(), input),
-            Algorithm::HS512 => run(self.hs512.as_ref(), input),
-            _ => None,
-        }
-    }
-}
-
-/// What a key verifies with.
-#[derive(Clone)]
-enum Material {
-    // boxed: the three keyed states take 800 bytes
-    Hmac(Box<HmacKey>),
-    Public(PublicKey),
-}
-
-/// One verification key: an HMAC secret or a public key, with the `kid` and `alg` its JWK
-/// gave. Made at configuration time; `Debug` prints nothing of the key itself.
-#[derive(Clone)]
-pub struct Key {
-    material: Material,
-    /// The JWK's `kid`.
-    pub kid: Option<String>,
-    /// The JWK's `alg`: the only algorithm the key verifies when set.
-    pub alg: Option<Algorithm>,
-}
-
-impl Key {
-    /// An HMAC secret (any length, even empty), for any HS algorithm.
-    pub fn new(secret: &[u8]) -> Key {
-        Key {
-            material: Material::Hmac(Box::new(HmacKey::new(secret))),
-            kid: None,
-            alg: None,
-        }
-    }
-
-    /// A public key (see [`crate::keys`]).
-    pub fn public(key: PublicKey, kid: Option<String>, alg: Option<Algorithm>) -> Key {
-        Key {
-            material: Material::Public(key),
-            kid,
-            alg,
-        }
-    }
-
-    /// The same key with a JWK's `kid` and `alg`.
-    pub fn with(self, kid: Option<String>, alg: Option<Algorithm>) -> Key {
-        Key { kid, alg, ..self }
-    }
-
-    /// The kind of key.
-    pub fn family(&self) -> Family {
-        match &self.material {
-            Material::Hmac(_) => Family::Hmac,
-            Material::Public(key) => key.family(),
-        }
-    }
-
-    /// Whether the key may verify `alg`: the key's kind is the algorithm's (an RSA key never
-    /// verifies an HS token, a secret never an RS one), and the JWK's `alg`, if any, is it.
-    pub fn fits(&self, alg: Algorithm) -> bool {
-        self.family() == alg.family() && self.alg.is_none_or(|own| own == alg)
-    }
-
-    /// Whether `signature` (decoded from `segment`) signs `input` under `alg` with this key.
-    /// The caller checked [`Key::fits`].
-    fn verifies(&self, alg: Algorithm, input: &[u8], segment: &[u8], signature: &[u8]) -> Choice {
-        match &self.material {
-            Material::Hmac(key) => key.verifies(alg, input, signature),
-            Material::Public(key) => {
-                Choice::from(u8::from(key.verifies(alg, input, segment, signature)))
-            }
-        }
-    }
-
-    /// The MAC of `input` under `alg`, unpadded-base64url-encoded: the signature segment a
-    /// token with signing input `input` needs. For tests and tools; `None` for a public key.
-    pub fn sign(&self, alg: Algorithm, input: &[u8]) -> Option<String> {
-        match &self.material {
-            Material::Hmac(key) => key.sign(alg, input),
-            Material::Public(_) => None,
-        }
-    }
-}
-
-impl fmt::Debug for Key {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Key {{ {:?}, kid: {:?}, alg: {:?} }}",
-            self.family(),
-            self.kid,
-            self.alg
-        )
-    }
-}
+use crate::keys::Key;
 
 /// Everything the verification of one location needs; built at configuration time.
 #[derive(Default)]
@@ -353,18 +47,19 @@ pub struct Verifier {
     pub issuers: Rc<[String]>,
     /// When not empty, `aud` (a string or an array of strings) must hold one of these.
     pub audiences: Rc<[String]>,
-    /// Where accepted public-key tokens are kept in the worker's cache; `None`: not kept (a
-    /// verifier with secrets only needs none: HS tokens are never kept).
-    pub cache: Option<cache::CacheKey>,
 }
 
-/// A verified token: the texts of its header and claims, as signed, both checked to be
-/// strict JSON objects, and their maps, parsed when first asked for (a `bearer` check needs
-/// neither).
+/// A verified token: the texts of its header and claims, as signed, and its claims read
+/// once (strict JSON, duplicates refused at every depth) into their members' raw texts, with
+/// those of an object `payload` and an object `query`, and its time claims: what every later
+/// check uses. The maps of header and claims are parsed only when a variable asks for them.
 #[derive(Debug, Clone)]
 pub struct Verified {
-    header_json: Vec<u8>,
-    claims_json: Vec<u8>,
+    algorithm: Algorithm,
+    header_json: String,
+    claims_json: String,
+    members: json::Object,
+    times: [Option<NumericDate>; 3],
     header: OnceCell<Map<String, Value>>,
     claims: OnceCell<Map<String, Value>>,
 }
@@ -375,40 +70,83 @@ impl PartialEq for Verified {
     }
 }
 
-/// The map of a text that [`json::check`] accepted as an object. [`json::parse`] accepts the
-/// same texts (the unit tests and the `json_check` fuzz target hold them to it), so the
-/// empty map is never taken; were it ever, every claim would read as absent, which refuses
-/// the token wherever a claim is required.
-fn parsed<'a>(cell: &'a OnceCell<Map<String, Value>>, text: &[u8]) -> &'a Map<String, Value> {
-    cell.get_or_init(|| json::parse_object(text).unwrap_or_default())
+/// The map of a text that was read as a strict JSON object. [`json::parse`] accepts the same
+/// texts (the unit tests and the `json_check` fuzz target hold them to it), so the empty map
+/// is never taken; were it ever, every claim would read as absent to the variables.
+fn parsed<'a>(cell: &'a OnceCell<Map<String, Value>>, text: &str) -> &'a Map<String, Value> {
+    cell.get_or_init(|| json::parse_object(text.as_bytes()).unwrap_or_default())
 }
 
 impl Verified {
-    fn new(signed: SignedPayload) -> Verified {
-        Verified {
-            header_json: signed.header,
-            claims_json: signed.payload,
+    /// Step 6's reading: the claims a strict JSON object, `exp`, `nbf` and `iat` numbers when
+    /// present (malformed otherwise).
+    fn new(signed: SignedPayload) -> Result<Verified, Refusal> {
+        let header_json = String::from_utf8(signed.header).map_err(|_| Refusal::Malformed)?;
+        let claims_json = String::from_utf8(signed.payload).map_err(|_| Refusal::Malformed)?;
+        let members = json::object(&claims_json, &["payload", "query"], json::Values::Strict)
+            .ok()
+            .flatten()
+            .ok_or(Refusal::Malformed)?;
+        let view = members.view(&claims_json);
+        let [exp, nbf, iat] = ["exp", "nbf", "iat"].map(|name| numeric_date(view.get(name)));
+        let times = [exp?, nbf?, iat?];
+        Ok(Verified {
+            algorithm: signed.algorithm,
+            header_json,
+            claims_json,
+            members,
+            times,
             header: OnceCell::new(),
             claims: OnceCell::new(),
-        }
+        })
     }
 
-    /// The JOSE header.
-    pub fn header(&self) -> &Map<String, Value> {
-        parsed(&self.header, &self.header_json)
+    /// The algorithm that verified it.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
     }
 
-    /// The claims.
-    pub fn claims(&self) -> &Map<String, Value> {
-        parsed(&self.claims, &self.claims_json)
+    /// `exp`, `nbf` and `iat`.
+    pub fn times(&self) -> [Option<NumericDate>; 3] {
+        self.times
+    }
+
+    /// The bytes of its texts (for the cache's bound).
+    pub fn text_len(&self) -> usize {
+        self.header_json.len() + self.claims_json.len()
+    }
+
+    /// The claims' members, as raw texts.
+    pub fn members(&self) -> json::View<'_> {
+        self.members.view(&self.claims_json)
+    }
+
+    /// The members of the claims' `payload`, when it is an object.
+    pub fn payload_members(&self) -> Option<json::View<'_>> {
+        self.members().nested("payload")
+    }
+
+    /// The members of the claims' `query`, when it is an object.
+    pub fn query_members(&self) -> Option<json::View<'_>> {
+        self.members().nested("query")
     }
 
     /// The claims' JSON text, exactly as signed.
     pub fn claims_json(&self) -> &[u8] {
-        &self.claims_json
+        self.claims_json.as_bytes()
     }
 
-    /// The claims' `payload` member, when it is an object.
+    /// The JOSE header, parsed (for the variables).
+    pub fn header(&self) -> &Map<String, Value> {
+        parsed(&self.header, &self.header_json)
+    }
+
+    /// The claims, parsed (for the variables).
+    pub fn claims(&self) -> &Map<String, Value> {
+        parsed(&self.claims, &self.claims_json)
+    }
+
+    /// The claims' `payload` member, parsed, when it is an object.
     pub fn payload(&self) -> Option<&Map<String, Value>> {
         self.claims().get("payload").and_then(Value::as_object)
     }
@@ -454,15 +192,6 @@ pub struct SignedPayload {
     pub payload: Vec<u8>,
 }
 
-/// What the worker's cache keeps of a public-key token that [`Verifier::verify`] accepted:
-/// its verified texts and its time claims, which are checked again on every request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CachedToken {
-    pub signed: SignedPayload,
-    /// `exp`, `nbf` and `iat`.
-    pub times: [Option<NumericDate>; 3],
-}
-
 /// Splits `bytes` at its first dot: the part before it and the part after it.
 fn split_at_dot(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
     let dot = memchr::memchr(b'.', bytes)?;
@@ -471,36 +200,13 @@ fn split_at_dot(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 
 impl Verifier {
     /// Verifies a compact JWS as a JWT at time `now` (seconds since the epoch): steps 1 to 7.
-    /// A public-key token it accepted is kept in the worker's cache (see [`cache`]) when the
-    /// verifier has a place there: the same bytes again skip steps 1 to 5 and the issuer and
-    /// audience, which cannot change for them, but not the times.
     pub fn verify(&self, token: &[u8], now: i64) -> Result<Verified, Refusal> {
-        if let Some(hit) = self.cache.and_then(|at| cache::get(at, token)) {
-            self.check_times(hit.times.map(Ok), now)?;
-            return Ok(Verified::new(hit.signed));
-        }
-        let signed = self.verify_signature(token)?;
-        let [exp, nbf, iat, iss, aud] =
-            json::check(&signed.payload, ["exp", "nbf", "iat", "iss", "aud"])
-                .ok()
-                .flatten()
-                .ok_or(Refusal::Malformed)?;
-        let times = [exp, nbf, iat].map(numeric_date);
-        self.check_times(times, now)?;
-        self.check_issuer(iss)?;
-        self.check_audience(aud, &signed.payload)?;
-        if let (Some(at), None, [Ok(exp), Ok(nbf), Ok(iat)]) =
-            (self.cache, signed.algorithm.mac_len(), times)
-        {
-            let cached = CachedToken {
-                signed: signed.clone(),
-                times: [exp, nbf, iat],
-            };
-            cache::put(at, token, cached);
-        }
-        Ok(Verified::new(signed))
+        let verified = Verified::new(self.verify_signature(token)?)?;
+        self.check_times(verified.times, now)?;
+        self.check_issuer(verified.members().get("iss"))?;
+        self.check_audience(verified.members().get("aud"))?;
+        Ok(verified)
     }
-
     /// Steps 1 to 5: the token's form, its header, its algorithm and its signature, but
     /// nothing about the payload (which a JWS need not make JSON).
     pub fn verify_signature(&self, token: &[u8]) -> Result<SignedPayload, Refusal> {
@@ -562,31 +268,32 @@ impl Verifier {
     }
 
     /// Step 7: `iss` one of the configured issuers, when there are any.
-    fn check_issuer(&self, iss: Option<Member<'_>>) -> Result<(), Refusal> {
+    fn check_issuer(&self, iss: Option<&str>) -> Result<(), Refusal> {
         if self.issuers.is_empty() {
             return Ok(());
         }
-        match iss {
-            Some(Member::String(iss)) if self.issuers.iter().any(|i| *i == *iss) => Ok(()),
+        match iss.and_then(json::string) {
+            Some(iss) if self.issuers.iter().any(|i| *i == *iss) => Ok(()),
             _ => Err(Refusal::Issuer),
         }
     }
 
     /// Step 7: `aud` (a string, or an array of strings: RFC 7519 §4.1.3) holds one of the
     /// configured audiences, when there are any.
-    fn check_audience(&self, aud: Option<Member<'_>>, claims: &[u8]) -> Result<(), Refusal> {
+    fn check_audience(&self, aud: Option<&str>) -> Result<(), Refusal> {
         if self.audiences.is_empty() {
             return Ok(());
         }
         let wanted = |a: &str| self.audiences.iter().any(|w| w == a);
-        let found = match aud {
+        let found = match aud.and_then(json::member) {
             Some(Member::String(aud)) => wanted(&aud),
-            Some(Member::Array) => json::parse_object(claims).is_ok_and(|claims| {
-                claims
-                    .get("aud")
-                    .and_then(Value::as_array)
-                    .is_some_and(|list| list.iter().filter_map(Value::as_str).any(wanted))
-            }),
+            // the array's own text, read for its strings
+            Some(Member::Array) => aud
+                .and_then(|text| json::parse(text.as_bytes()).ok())
+                .is_some_and(|list| {
+                    list.as_array()
+                        .is_some_and(|list| list.iter().filter_map(Value::as_str).any(wanted))
+                }),
             _ => false,
         };
         if found {
@@ -598,12 +305,11 @@ impl Verifier {
 
     /// Step 6's time claims: `exp`, `nbf` and `iat` are numbers when present, and `now` lies
     /// within them give or take the leeway.
-    fn check_times(
+    pub(crate) fn check_times(
         &self,
-        [exp, nbf, iat]: [Result<Option<NumericDate>, Refusal>; 3],
+        [exp, nbf, iat]: [Option<NumericDate>; 3],
         now: i64,
     ) -> Result<(), Refusal> {
-        let (exp, nbf, iat) = (exp?, nbf?, iat?);
         let now = i128::from(now);
         let leeway = i128::from(self.leeway);
         match exp {
@@ -665,13 +371,15 @@ impl NumericDate {
     }
 }
 
-/// A NumericDate claim: absent, or a JSON number (anything else is malformed).
-fn numeric_date(claim: Option<Member<'_>>) -> Result<Option<NumericDate>, Refusal> {
-    match claim {
-        None => Ok(None),
+/// A NumericDate claim's raw text: absent, or a JSON number (anything else is malformed).
+fn numeric_date(claim: Option<&str>) -> Result<Option<NumericDate>, Refusal> {
+    let Some(claim) = claim else {
+        return Ok(None);
+    };
+    match json::member(claim) {
         Some(Member::Integer(i)) => Ok(Some(NumericDate::Int(i))),
         Some(Member::Number(f)) if f.is_finite() => Ok(Some(NumericDate::Float(f))),
-        Some(_) => Err(Refusal::Malformed),
+        _ => Err(Refusal::Malformed),
     }
 }
 
@@ -703,49 +411,6 @@ mod tests {
             .sign(alg, input.as_bytes())
             .unwrap_or_default();
         format!("{input}.{sig}")
-    }
-
-    #[test]
-    fn algorithm_names() {
-        for alg in Algorithm::ALL {
-            assert_eq!(Algorithm::from_name(alg.name().as_bytes()), Some(alg));
-        }
-        for name in [
-            &b"hs256"[..],
-            b"none",
-            b"rs256",
-            b"EDDSA",
-            b"ES521",
-            b"HS256 ",
-            b"",
-        ] {
-            assert_eq!(Algorithm::from_name(name), None);
-        }
-        assert_eq!(Algorithm::HS384.mac_len(), Some(48));
-    }
-
-    #[test]
-    fn algorithm_set() {
-        let mut set = AlgorithmSet::empty();
-        assert!(set.is_empty());
-        set.insert(Algorithm::HS512);
-        assert!(set.contains(Algorithm::HS512));
-        assert!(!set.contains(Algorithm::HS256));
-        assert!(AlgorithmSet::default_set().contains(Algorithm::HS256));
-        assert!(!AlgorithmSet::default_set().contains(Algorithm::HS384));
-        let mut all = AlgorithmSet::empty();
-        for alg in Algorithm::ALL {
-            assert!(!all.contains(alg));
-            all.insert(alg);
-        }
-        assert!(all.iter().eq(Algorithm::ALL));
-    }
-
-    #[test]
-    fn key_debug_hides_everything() {
-        let text = format!("{:?}", Key::new(b"super-secret-value"));
-        assert_eq!(text, "Key { Hmac, kid: None, alg: None }");
-        assert!(!text.contains("secret"));
     }
 
     #[test]
@@ -920,11 +585,7 @@ mod tests {
 
     #[test]
     fn numeric_dates() {
-        let date = |text: &str| {
-            let claims = format!(r#"{{"exp":{text}}}"#);
-            let [exp] = json::check(claims.as_bytes(), ["exp"]).ok()??;
-            numeric_date(exp).ok()?
-        };
+        let date = |text: &str| numeric_date(Some(text)).ok()?;
         assert_eq!(date("10"), Some(NumericDate::Int(10)));
         assert_eq!(date("-10"), Some(NumericDate::Int(-10)));
         assert_eq!(

@@ -18,13 +18,168 @@
 //! a set is ambiguous; several files may still be given), an empty set. Keys for encryption (`use` other than `sig`, or `key_ops`
 //! without `verify`) are left out; a set with no other key is refused.
 
+use std::fmt;
+
 use aws_lc_rs::signature::{self as lc, ParsedPublicKey, VerificationAlgorithm};
+use hmac::digest::KeyInit;
+use hmac::{Hmac, Mac};
 use jsonwebtoken::DecodingKey;
 use serde_json::{Map, Value};
+use sha2::{Sha256, Sha384, Sha512};
+use subtle::{Choice, ConstantTimeEq};
 use thiserror::Error;
 
-use crate::jws::{Algorithm, Curve, Family, Key};
+use crate::alg::{Algorithm, Curve, Family};
 use crate::{b64, json};
+
+/// One secret, as the `hmac` crate's keyed states for the three algorithms, made at
+/// configuration time and cloned for each MAC.
+#[derive(Clone)]
+pub struct HmacKey {
+    // `None` only if the crate ever refused a key length (HMAC takes any): such a key then
+    // verifies nothing, which fails closed.
+    hs256: Option<Hmac<Sha256>>,
+    hs384: Option<Hmac<Sha384>>,
+    hs512: Option<Hmac<Sha512>>,
+}
+
+impl HmacKey {
+    fn new(secret: &[u8]) -> HmacKey {
+        HmacKey {
+            hs256: KeyInit::new_from_slice(secret).ok(),
+            hs384: KeyInit::new_from_slice(secret).ok(),
+            hs512: KeyInit::new_from_slice(secret).ok(),
+        }
+    }
+
+    /// Whether the MAC of `input` under `alg` is `signature`, compared in constant time.
+    fn verifies(&self, alg: Algorithm, input: &[u8], signature: &[u8]) -> Choice {
+        fn run<M: Mac + Clone>(state: Option<&M>, input: &[u8], signature: &[u8]) -> Choice {
+            let Some(state) = state else {
+                return Choice::from(0);
+            };
+            let mut mac = state.clone();
+            mac.update(input);
+            mac.finalize().into_bytes().as_slice().ct_eq(signature)
+        }
+        match alg {
+            Algorithm::HS256 => run(self.hs256.as_ref(), input, signature),
+            Algorithm::HS384 => run(self.hs384.as_ref(), input, signature),
+            Algorithm::HS512 => run(self.hs512.as_ref(), input, signature),
+            _ => Choice::from(0),
+        }
+    }
+
+    fn sign(&self, alg: Algorithm, input: &[u8]) -> Option<String> {
+        fn run<M: Mac + Clone>(state: Option<&M>, input: &[u8]) -> Option<String> {
+            let mut mac = state?.clone();
+            mac.update(input);
+            Some(b64::encode(&mac.finalize().into_bytes()))
+        }
+        match alg {
+            Algorithm::HS256 => run(self.hs256.as_ref(), input),
+            Algorithm::HS384 => run(self.hs384.as_ref(), input),
+            Algorithm::HS512 => run(self.hs512.as_ref(), input),
+            _ => None,
+        }
+    }
+}
+
+/// What a key verifies with.
+#[derive(Clone)]
+enum Material {
+    // boxed: the three keyed states take 800 bytes
+    Hmac(Box<HmacKey>),
+    Public(PublicKey),
+}
+
+/// One verification key: an HMAC secret or a public key, with the `kid` and `alg` its JWK
+/// gave. Made at configuration time; `Debug` prints nothing of the key itself.
+#[derive(Clone)]
+pub struct Key {
+    material: Material,
+    /// The JWK's `kid`.
+    pub kid: Option<String>,
+    /// The JWK's `alg`: the only algorithm the key verifies when set.
+    pub alg: Option<Algorithm>,
+}
+
+impl Key {
+    /// An HMAC secret (any length, even empty), for any HS algorithm.
+    pub fn new(secret: &[u8]) -> Key {
+        Key {
+            material: Material::Hmac(Box::new(HmacKey::new(secret))),
+            kid: None,
+            alg: None,
+        }
+    }
+
+    /// A public key (see [`crate::keys`]).
+    pub fn public(key: PublicKey, kid: Option<String>, alg: Option<Algorithm>) -> Key {
+        Key {
+            material: Material::Public(key),
+            kid,
+            alg,
+        }
+    }
+
+    /// The same key with a JWK's `kid` and `alg`.
+    pub fn with(self, kid: Option<String>, alg: Option<Algorithm>) -> Key {
+        Key { kid, alg, ..self }
+    }
+
+    /// The kind of key.
+    pub fn family(&self) -> Family {
+        match &self.material {
+            Material::Hmac(_) => Family::Hmac,
+            Material::Public(key) => key.family(),
+        }
+    }
+
+    /// Whether the key may verify `alg`: the key's kind is the algorithm's (an RSA key never
+    /// verifies an HS token, a secret never an RS one), and the JWK's `alg`, if any, is it.
+    pub fn fits(&self, alg: Algorithm) -> bool {
+        self.family() == alg.family() && self.alg.is_none_or(|own| own == alg)
+    }
+
+    /// Whether `signature` (decoded from `segment`) signs `input` under `alg` with this key.
+    /// The caller checked [`Key::fits`].
+    pub(crate) fn verifies(
+        &self,
+        alg: Algorithm,
+        input: &[u8],
+        segment: &[u8],
+        signature: &[u8],
+    ) -> Choice {
+        match &self.material {
+            Material::Hmac(key) => key.verifies(alg, input, signature),
+            Material::Public(key) => {
+                Choice::from(u8::from(key.verifies(alg, input, segment, signature)))
+            }
+        }
+    }
+
+    /// The MAC of `input` under `alg`, unpadded-base64url-encoded: the signature segment a
+    /// token with signing input `input` needs. For tests and tools; `None` for a public key.
+    pub fn sign(&self, alg: Algorithm, input: &[u8]) -> Option<String> {
+        match &self.material {
+            Material::Hmac(key) => key.sign(alg, input),
+            Material::Public(_) => None,
+        }
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Key {{ {:?}, kid: {:?}, alg: {:?} }}",
+            self.family(),
+            self.kid,
+            self.alg
+        )
+    }
+}
 
 /// The smallest and largest RSA moduli accepted, in bits.
 pub const RSA_MIN_BITS: usize = 2048;
@@ -381,6 +536,13 @@ fn rsa_components(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_debug_hides_everything() {
+        let text = format!("{:?}", Key::new(b"super-secret-value"));
+        assert_eq!(text, "Key { Hmac, kid: None, alg: None }");
+        assert!(!text.contains("secret"));
+    }
 
     #[test]
     fn bit_lengths() {

@@ -11,6 +11,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod alg;
 pub mod b64;
 pub mod cache;
 pub mod error;
@@ -21,10 +22,10 @@ pub mod policy;
 pub mod profile;
 pub mod render;
 
+pub use alg::{Algorithm, AlgorithmSet, Curve, Family};
+pub use cache::CachedVerifier;
 pub use error::Refusal;
-pub use jws::{
-    Algorithm, AlgorithmSet, CachedToken, Curve, Family, Key, NumericDate, SignedPayload, Verified,
-    Verifier,
-};
+pub use jws::{NumericDate, SignedPayload, Verified, Verifier};
+pub use keys::Key;
 pub use policy::{check, Accepted, RequestParts};
 pub use profile::Profile;

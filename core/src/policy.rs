@@ -7,10 +7,11 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
-
-use crate::jws::{Verified, Verifier};
-use crate::{json, Profile, Refusal};
+use crate::cache::CachedVerifier;
+use crate::error::Refusal;
+use crate::json;
+use crate::jws::Verified;
+use crate::profile::Profile;
 
 /// The pieces of a request the policy looks at, collected by the nginx glue.
 #[derive(Clone, Copy, Debug, Default)]
@@ -37,12 +38,12 @@ pub struct Accepted {
 
 /// Checks a request against a concrete profile (`bearer`, `command`, `convert`, `builder`,
 /// `callback` or `download`; not `off` nor `documentserver`, which the caller resolves first
-/// with [`classify_path`]). Given `off` or `documentserver` anyway, it fails closed with
+/// with [`Profile::classify_documentserver_path`]). Given `off` or `documentserver` anyway, it fails closed with
 /// [`Refusal::Claims`].
 pub fn check(
     profile: Profile,
     parts: &RequestParts<'_>,
-    verifier: &Verifier,
+    verifier: &CachedVerifier,
     now: i64,
 ) -> Result<Accepted, Refusal> {
     match profile {
@@ -52,26 +53,6 @@ pub fn check(
             check_body_profile(profile, parts, verifier, now)
         }
         Profile::Off | Profile::DocumentServer => Err(Refusal::Claims),
-    }
-}
-
-/// `documentserver` path classification; see [`Profile::classify_documentserver_path`].
-///
-/// `path` is split on `/` (empty segments ignored) and compared case-insensitively: a last
-/// segment `command` or `CommandService.ashx` is `command`, `converter` or
-/// `ConvertService.ashx` is `convert`, `docbuilder` is `builder`, whatever comes before it
-/// (a `/<version>-<build>/` prefix, a sub-path deployment, ...). Every other path is `None`.
-pub fn classify_path(path: &[u8]) -> Option<Profile> {
-    let last = path.split(|b| *b == b'/').rfind(|s| !s.is_empty())?;
-    let is = |name: &str| last.eq_ignore_ascii_case(name.as_bytes());
-    if is("command") || is("commandservice.ashx") {
-        Some(Profile::Command)
-    } else if is("converter") || is("convertservice.ashx") {
-        Some(Profile::Convert)
-    } else if is("docbuilder") {
-        Some(Profile::Builder)
-    } else {
-        None
     }
 }
 
@@ -110,7 +91,7 @@ fn header_token<'a>(parts: &RequestParts<'a>) -> Result<Option<&'a [u8]>, Refusa
 /// `bearer`: `onlyoffice_jwt_token` if set, else the header; nothing beyond verification.
 fn check_bearer(
     parts: &RequestParts<'_>,
-    verifier: &Verifier,
+    verifier: &CachedVerifier,
     now: i64,
 ) -> Result<Accepted, Refusal> {
     let token = match parts.token_override {
@@ -126,17 +107,15 @@ fn check_bearer(
 /// `download`: the header token, whose `payload.url` has the request's path and query.
 fn check_download(
     parts: &RequestParts<'_>,
-    verifier: &Verifier,
+    verifier: &CachedVerifier,
     now: i64,
 ) -> Result<Accepted, Refusal> {
     let token = header_token(parts)?.ok_or(Refusal::Missing)?;
     let verified = verifier.verify(token, now)?;
     let url = verified
-        .claims()
-        .get("payload")
-        .and_then(Value::as_object)
+        .payload_members()
         .and_then(|payload| payload.get("url"))
-        .and_then(Value::as_str)
+        .and_then(json::string)
         .ok_or(Refusal::Claims)?;
     if Target::of(url.as_bytes()) != Target::of(parts.request_uri) {
         return Err(Refusal::Claims);
@@ -352,7 +331,7 @@ enum Body<'a> {
     /// A body that does not start like JSON (a raw docbuilder script, a form, ...).
     NotJson,
     /// A strict JSON object (its text), and its `token` member's value when it has one.
-    Object(&'a [u8], Option<json::Member<'a>>),
+    Object(&'a str, Option<json::Member<'a>>),
     /// Strict JSON that is not an object.
     OtherJson,
 }
@@ -367,7 +346,8 @@ fn classify_body(body: Option<&[u8]>) -> Result<Body<'_>, Refusal> {
     if !json::looks_like_json(body) {
         return Ok(Body::NotJson);
     }
-    match json::check(body, ["token"]) {
+    let body = std::str::from_utf8(body).map_err(|_| Refusal::BadBody)?;
+    match json::check_text(body, ["token"]) {
         Ok(Some([token])) => Ok(Body::Object(body, token)),
         Ok(None) => Ok(Body::OtherJson),
         Err(_) => Err(Refusal::BadBody),
@@ -433,7 +413,7 @@ enum Source {
 fn check_body_profile(
     profile: Profile,
     parts: &RequestParts<'_>,
-    verifier: &Verifier,
+    verifier: &CachedVerifier,
     now: i64,
 ) -> Result<Accepted, Refusal> {
     let body = classify_body(parts.body)?;
@@ -505,10 +485,10 @@ fn reads_query_token(profile: Profile) -> bool {
 fn verify_and_fit<'b>(
     profile: Profile,
     body: &Body<'b>,
-    members: &mut Option<json::Members<'b>>,
+    members: &mut Option<json::Object>,
     token: &[u8],
     source: Source,
-    verifier: &Verifier,
+    verifier: &CachedVerifier,
     now: i64,
 ) -> Result<(Verified, Trim), Refusal> {
     let verified = verifier.verify(token, now)?;
@@ -542,8 +522,8 @@ const COMMANDS: [&str; 10] = [
 /// ([`ds_param`]), is one of [`COMMANDS`].
 fn fit_command(verified: &Verified) -> Result<(), Refusal> {
     fit_inbox(verified, &["c"])?;
-    match ds_param(verified, "c").and_then(Value::as_str) {
-        Some(c) if COMMANDS.contains(&c) => Ok(()),
+    match ds_param(verified, "c").and_then(json::string) {
+        Some(c) if COMMANDS.contains(&&*c) => Ok(()),
         _ => Err(Refusal::Claims),
     }
 }
@@ -560,25 +540,25 @@ const BUILDER_PARAMS: [&str; 4] = ["key", "url", "argument", "async"];
 /// none of them runs a script.
 fn fit_builder(verified: &Verified) -> Result<(), Refusal> {
     fit_inbox(verified, &["url"])?;
-    let top_ok = verified.claims().iter().all(|(name, value)| {
-        let name = name.as_str();
+    let payload = verified.payload_members();
+    let top_ok = verified.members().iter().all(|(name, _)| {
         REGISTERED.contains(&name)
             || BUILDER_PARAMS.contains(&name)
-            || (name == "payload" && value.is_object())
+            || (name == "payload" && payload.is_some())
     });
-    let payload_ok = verified.payload().is_none_or(|payload| {
+    let payload_ok = payload.is_none_or(|payload| {
         payload
-            .keys()
-            .all(|name| BUILDER_PARAMS.contains(&name.as_str()))
+            .iter()
+            .all(|(name, _)| BUILDER_PARAMS.contains(&name))
     });
     // `{"payload":{"url":...}}` is the token the Document Server itself signs for every
     // download it makes (sent to the host it downloads from): never a builder request.
-    let download_token = verified.payload().is_some_and(|payload| {
+    let download_token = payload.is_some_and(|payload| {
         payload.len() == 1
-            && payload.contains_key("url")
+            && payload.has("url")
             && !BUILDER_PARAMS
                 .iter()
-                .any(|name| verified.claims().contains_key(*name))
+                .any(|name| verified.members().has(name))
     });
     if top_ok && payload_ok && !download_token {
         Ok(())
@@ -606,17 +586,10 @@ fn fit_inbox(verified: &Verified, required: &[&str]) -> Result<(), Refusal> {
 /// A parameter as the Document Server's `getRequestParams` reads it from a verified token:
 /// it copies the claims, then the members of `payload` over them, then those of `query`, so
 /// the last of `query.name`, `payload.name` and `name` that is there wins.
-fn ds_param<'v>(verified: &'v Verified, name: &str) -> Option<&'v Value> {
-    let claims = verified.claims();
-    let nested = |wrapper: &str| {
-        claims
-            .get(wrapper)
-            .and_then(Value::as_object)
-            .and_then(|members| members.get(name))
-    };
-    nested("query")
-        .or_else(|| nested("payload"))
-        .or_else(|| claims.get(name))
+fn ds_param<'v>(verified: &'v Verified, name: &str) -> Option<&'v str> {
+    (verified.query_members().and_then(|query| query.get(name)))
+        .or_else(|| verified.payload_members().and_then(|p| p.get(name)))
+        .or_else(|| verified.members().get(name))
 }
 
 /// Whether a callback's comparison leaned on the Document Server's size trim.
@@ -642,25 +615,20 @@ enum Trim {
 /// matches the body token's only when the header token was trimmed too ([`Trim`]); the
 /// caller checks that.
 ///
-/// The members of the body and of the claims are listed once the token verified, as raw
-/// texts sorted by name: each body member is found by a binary search, and two values are
-/// equal when their texts are the same bytes (as the Document Server signs the very text it
-/// sends) or else when they parse to equal values.
-fn fit_callback<'b>(
+/// The claims' members come read with the token; the body's top-level members are listed
+/// once the first token verified (the body was checked whole before), as raw texts sorted by
+/// name: each body member is found by a binary search, and two values are equal when their
+/// texts are the same bytes (as the Document Server signs the very text it sends) or else
+/// when they parse to equal values.
+fn fit_callback(
     verified: &Verified,
-    body: &Body<'b>,
-    members: &mut Option<json::Members<'b>>,
+    body: &Body<'_>,
+    members: &mut Option<json::Object>,
     source: Source,
 ) -> Result<Trim, Refusal> {
-    let claims = json::members(verified.claims_json()).ok_or(Refusal::Malformed)?;
-    let payload =
-        json::member(&claims, "payload").and_then(|raw| json::members(raw.get().as_bytes()));
-    let claimed = |name| {
-        json::member(&claims, name).is_some()
-            || payload
-                .as_ref()
-                .is_some_and(|p| json::member(p, name).is_some())
-    };
+    let claims = verified.members();
+    let payload = verified.payload_members();
+    let claimed = |name| claims.has(name) || payload.is_some_and(|p| p.has(name));
     if !claimed("key") || !claimed("status") {
         return Err(Refusal::Claims);
     }
@@ -669,23 +637,30 @@ fn fit_callback<'b>(
     };
     let members = match members {
         Some(members) => members,
-        None => members.insert(json::members(text).ok_or(Refusal::BadBody)?),
+        None => members.insert(
+            json::object(text, &[], json::Values::Checked)
+                .ok()
+                .flatten()
+                .ok_or(Refusal::BadBody)?,
+        ),
     };
     let header = matches!(source, Source::Header | Source::HeaderBesideBody);
-    let (compared, header) = match (header, &payload) {
+    let (compared, header) = match (header, payload) {
         (true, Some(payload)) => (payload, true),
-        _ => (&claims, false),
+        _ => (claims, false),
     };
-    let trimmed = |claims: &json::Members<'_>| {
-        json::member(claims, "history").is_some_and(json::is_empty_object)
-    };
+    let trimmed = |claims: json::View<'_>| claims.get("history").is_some_and(json::is_empty_object);
     let mut trim = match header && trimmed(compared) {
         true => Trim::HeaderTrimmed,
         false => Trim::None,
     };
-    for (name, value) in members.iter().filter(|(name, _)| *name != "token") {
-        let claim = json::member(compared, name);
-        if let Some(claim) = claim.filter(|_| *name == "history") {
+    for (name, value) in members
+        .view(text)
+        .iter()
+        .filter(|(name, _)| *name != "token")
+    {
+        let claim = compared.get(name);
+        if let Some(claim) = claim.filter(|_| name == "history") {
             // the body token beside it has checked the body's history
             if trim == Trim::HeaderTrimmed && source == Source::HeaderBesideBody {
                 continue;
@@ -727,52 +702,6 @@ mod tests {
         assert_eq!(bearer_token(b""), None);
         assert_eq!(bearer_token(b" Bearer abc"), None);
         assert_eq!(bearer_token(b"Bearer\xff abc"), None);
-    }
-
-    #[test]
-    fn classify_paths() {
-        let cases: &[(&[u8], Option<Profile>)] = &[
-            (b"/command", Some(Profile::Command)),
-            (b"/COMMAND", Some(Profile::Command)),
-            (b"/command/", Some(Profile::Command)),
-            (b"//command", Some(Profile::Command)),
-            (b"/7.5.1-23/command", Some(Profile::Command)),
-            (b"/coauthoring/CommandService.ashx", Some(Profile::Command)),
-            (
-                b"/7.5.1-23/coauthoring/commandservice.ashx/",
-                Some(Profile::Command),
-            ),
-            (b"/CommandService.ashx", Some(Profile::Command)),
-            (b"/ConvertService.ashx", Some(Profile::Convert)),
-            (b"/8.2.0-1/ConvertService.ashx/", Some(Profile::Convert)),
-            (b"/converter", Some(Profile::Convert)),
-            (b"/Converter//", Some(Profile::Convert)),
-            (b"/docbuilder", Some(Profile::Builder)),
-            (b"/9.0.0-abc123/DocBuilder", Some(Profile::Builder)),
-            (b"/office/docbuilder", Some(Profile::Builder)),
-            (b"/web-apps/apps/api/documents/api.js", None),
-            (b"/commandx", None),
-            (b"/xcommand", None),
-            (b"/command.ashx", None),
-            (b"/command/x", None),
-            (b"/", None),
-            (b"", None),
-            (b"//", None),
-            (b"/coauthoring", None),
-            (b"/coauthoring/", None),
-            (b"/healthcheck", None),
-            (b"/doc/abc/c/", None),
-            (b"/cache/files/data/x/output.docx", None),
-        ];
-        for (path, want) in cases {
-            assert_eq!(
-                classify_path(path),
-                *want,
-                "{}",
-                String::from_utf8_lossy(path)
-            );
-            assert_eq!(Profile::classify_documentserver_path(path), *want);
-        }
     }
 
     #[test]
@@ -859,7 +788,7 @@ mod tests {
 
     #[test]
     fn body_token_truthiness() {
-        let token = |value: Value| {
+        let token = |value: serde_json::Value| {
             let text = value.to_string();
             let body = classify_body(Some(text.as_bytes()))?;
             body_token(&body).map(|t| t.map(|t| t.into_owned()))

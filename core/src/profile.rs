@@ -74,6 +74,66 @@ impl Profile {
     /// covered, and an unexpected prefix fails closed (checked rather than passed).
     /// `CommandService.ashx` counts with or without its `/coauthoring/` parent.
     pub fn classify_documentserver_path(path: &[u8]) -> Option<Profile> {
-        crate::policy::classify_path(path)
+        let last = path.split(|b| *b == b'/').rfind(|s| !s.is_empty())?;
+        let is = |name: &str| last.eq_ignore_ascii_case(name.as_bytes());
+        if is("command") || is("commandservice.ashx") {
+            Some(Profile::Command)
+        } else if is("converter") || is("convertservice.ashx") {
+            Some(Profile::Convert)
+        } else if is("docbuilder") {
+            Some(Profile::Builder)
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classify_paths() {
+        let cases: &[(&[u8], Option<Profile>)] = &[
+            (b"/command", Some(Profile::Command)),
+            (b"/COMMAND", Some(Profile::Command)),
+            (b"/command/", Some(Profile::Command)),
+            (b"//command", Some(Profile::Command)),
+            (b"/7.5.1-23/command", Some(Profile::Command)),
+            (b"/coauthoring/CommandService.ashx", Some(Profile::Command)),
+            (
+                b"/7.5.1-23/coauthoring/commandservice.ashx/",
+                Some(Profile::Command),
+            ),
+            (b"/CommandService.ashx", Some(Profile::Command)),
+            (b"/ConvertService.ashx", Some(Profile::Convert)),
+            (b"/8.2.0-1/ConvertService.ashx/", Some(Profile::Convert)),
+            (b"/converter", Some(Profile::Convert)),
+            (b"/Converter//", Some(Profile::Convert)),
+            (b"/docbuilder", Some(Profile::Builder)),
+            (b"/9.0.0-abc123/DocBuilder", Some(Profile::Builder)),
+            (b"/office/docbuilder", Some(Profile::Builder)),
+            (b"/web-apps/apps/api/documents/api.js", None),
+            (b"/commandx", None),
+            (b"/xcommand", None),
+            (b"/command.ashx", None),
+            (b"/command/x", None),
+            (b"/", None),
+            (b"", None),
+            (b"//", None),
+            (b"/coauthoring", None),
+            (b"/coauthoring/", None),
+            (b"/healthcheck", None),
+            (b"/doc/abc/c/", None),
+            (b"/cache/files/data/x/output.docx", None),
+        ];
+        for (path, want) in cases {
+            assert_eq!(
+                Profile::classify_documentserver_path(path),
+                *want,
+                "{}",
+                String::from_utf8_lossy(path)
+            );
+        }
     }
 }

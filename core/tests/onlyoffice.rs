@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use onlyoffice_jwt_core::policy::{check, Accepted, RequestParts};
-use onlyoffice_jwt_core::{Algorithm, Profile, Refusal, Verifier};
+use onlyoffice_jwt_core::{Algorithm, CachedVerifier, Profile, Refusal};
 use serde_json::{json, Value};
 
 const DS_SECRET: &[u8] = b"my_jwt_secret";
@@ -17,7 +17,7 @@ const STATUS4_HEADER: &str = "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJwYX
 
 /// As the glue builds it for a profile: the DS's HS256..HS512, 60 s leeway, `require_exp` by
 /// profile default.
-fn ds_verifier(profile: Profile) -> Verifier {
+fn ds_verifier(profile: Profile) -> CachedVerifier {
     verifier(&[DS_SECRET], &ALL, 60, profile.requires_exp_by_default())
 }
 

@@ -79,7 +79,7 @@ fn ds_callback(object: &Value) -> (String, String, bool) {
 fn callback(body: &str, header: &str) -> Result<(), Refusal> {
     let v = {
         let mut v = hs256(SECRET, 60);
-        v.require_exp = true;
+        v.verifier.require_exp = true;
         v
     };
     let headers = [header.as_bytes()];

@@ -38,7 +38,7 @@ fn refuses_algorithms_not_allowed() {
 #[test]
 fn default_set_is_hs256_only() {
     let mut v = hs256(SECRET, 0);
-    v.algorithms = onlyoffice_jwt_core::AlgorithmSet::default_set();
+    v.verifier.algorithms = onlyoffice_jwt_core::AlgorithmSet::default_set();
     assert!(v
         .verify(mint(Algorithm::HS256, &json!({}), SECRET).as_bytes(), NOW)
         .is_ok());

@@ -20,7 +20,9 @@ use std::rc::Rc;
 
 use libfuzzer_sys::fuzz_target;
 use onlyoffice_jwt_core::policy::{check, RequestParts};
-use onlyoffice_jwt_core::{b64, Algorithm, AlgorithmSet, Key, Profile, Refusal, Verifier};
+use onlyoffice_jwt_core::{
+    b64, Algorithm, AlgorithmSet, CachedVerifier, Key, Profile, Refusal, Verifier,
+};
 
 const NOW: i64 = 1_735_732_900;
 const SECRET: &[u8] = b"fuzz-body-secret-0123456789abcdefghij";
@@ -56,7 +58,7 @@ fn sign(header: &str, claims: &str, secret: &[u8]) -> String {
 }
 
 struct Fixture {
-    verifiers: Vec<(Profile, Verifier)>,
+    verifiers: Vec<(Profile, CachedVerifier)>,
     good: Vec<u8>,
     builder: Vec<u8>,
     forged: Vec<u8>,
@@ -86,13 +88,13 @@ thread_local! {
             .map(|p| {
                 (
                     *p,
-                    Verifier {
+                    CachedVerifier::from(Verifier {
                         keys: Rc::from(vec![Key::new(SECRET)]),
                         algorithms: set,
                         leeway: 60,
                         require_exp: p.requires_exp_by_default(),
                         ..Verifier::default()
-                    },
+                    }),
                 )
             })
             .collect();

@@ -20,7 +20,9 @@ use std::rc::Rc;
 
 use libfuzzer_sys::fuzz_target;
 use onlyoffice_jwt_core::policy::{check, RequestParts};
-use onlyoffice_jwt_core::{b64, json, Algorithm, AlgorithmSet, Key, Profile, Refusal, Verifier};
+use onlyoffice_jwt_core::{
+    b64, json, Algorithm, AlgorithmSet, CachedVerifier, Key, Profile, Refusal, Verifier,
+};
 use serde_json::{Map, Value};
 
 const NOW: i64 = 1_735_732_900;
@@ -29,16 +31,16 @@ const SECRET: &[u8] = b"fuzz-callback-secret-0123456789abcdef";
 
 thread_local! {
     static KEY: Key = Key::new(SECRET);
-    static VERIFIER: Verifier = {
+    static VERIFIER: CachedVerifier = {
         let mut set = AlgorithmSet::empty();
         set.insert(Algorithm::HS256);
-        Verifier {
+        CachedVerifier::from(Verifier {
             keys: Rc::from(vec![Key::new(SECRET)]),
             algorithms: set,
             leeway: 60,
             require_exp: Profile::Callback.requires_exp_by_default(),
             ..Verifier::default()
-        }
+        })
     };
 }
 
@@ -177,9 +179,15 @@ fuzz_target!(|data: &[u8]| {
             .is_some_and(|h| !h.as_object().is_some_and(Map::is_empty));
         if fits && untrimmed_history {
             let mut body = trimmed.clone();
-            body.insert("history".into(), fields.get("history").cloned().unwrap_or_default());
+            body.insert(
+                "history".into(),
+                fields.get("history").cloned().unwrap_or_default(),
+            );
             assert_eq!(
-                run(&serde_json::to_vec(&body).unwrap_or_default(), Some(&trimmed_header)),
+                run(
+                    &serde_json::to_vec(&body).unwrap_or_default(),
+                    Some(&trimmed_header)
+                ),
                 Err(Refusal::BodyMismatch),
                 "trimmed header token alone, body history not {{}}"
             );

@@ -9,9 +9,10 @@
 //!   `alg`, `crit`, `exp`, `nbf`, `iat`) and names of the input's own members.
 //! - `parse` is serde_json's own parse when that accepts the text and it has no duplicate
 //!   member names: a text serde_json accepts is refused only as a duplicate.
-//! - `json::members` lists an object's members, sorted, with raw texts that parse to the
-//!   members' values, and `json::member` finds each; `json::is_empty_object` says whether a
-//!   raw text is `{}`.
+//! - `json::object` (the one read of a body or of claims) gives `parse`'s verdict and, on an
+//!   object, its members sorted with raw texts that parse to the members' values (a nested
+//!   `payload` too), and the same members when read again as already checked;
+//!   `json::is_empty_object` says whether a raw text is `{}`.
 //! - an input with a newline is also a callback body (before it) and claims (after it):
 //!   `json::same_value` of a body member and the claim of that name is the equality of
 //!   their parsed values.
@@ -24,7 +25,6 @@
 use libfuzzer_sys::fuzz_target;
 use onlyoffice_jwt_core::b64;
 use onlyoffice_jwt_core::json::{self, JsonError, Member};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// The names the core asks `check` for: a body's `token`, a header's `alg` and `crit`, the
@@ -126,30 +126,81 @@ fn check_b64(data: &[u8]) {
     assert_eq!(into, model.filter(|m| m.len() <= 64), "base64url decode_to");
 }
 
-/// `members` and `member` on a text `parse` accepted as the object `map`.
-fn check_members(data: &[u8], map: &Map<String, Value>, names: &[String]) {
-    let members = json::members(data).expect("an object's members are listed");
-    assert_eq!(members.len(), map.len(), "member count");
+/// The object `object` read from `text`, which `parse` accepted as `map`: its members,
+/// sorted, each once, with raw texts that parse to the members' values; `get` finds each
+/// of `names`; the member `payload`, asked for as nested, is read as an object when it is one.
+fn check_object(text: &str, object: &json::Object, map: &Map<String, Value>, names: &[&str]) {
+    let view = object.view(text);
+    assert_eq!(view.len(), map.len(), "member count");
+    let members: Vec<(&str, &str)> = view.iter().collect();
     assert!(
         members.windows(2).all(|w| w[0].0 < w[1].0),
         "members sorted by name, each once"
     );
     for (name, raw) in &members {
-        let value = json::parse(raw.get().as_bytes()).expect("a member's raw text parses");
-        assert_eq!(map.get(&**name), Some(&value), "member {name:?}");
+        let value = json::parse(raw.as_bytes()).expect("a member's raw text parses");
+        assert_eq!(map.get(*name), Some(&value), "member {name:?}");
         assert!(json::same_value(raw, raw));
         let empty = matches!(&value, Value::Object(m) if m.is_empty());
-        assert_eq!(
-            json::is_empty_object(raw),
-            empty,
-            "is_empty_object {:?}",
-            raw.get()
-        );
+        assert_eq!(json::is_empty_object(raw), empty, "is_empty_object {raw:?}");
     }
     for name in names {
-        let raw = json::member(&members, name).map(RawValue::get);
-        let value = raw.map(|r| json::parse(r.as_bytes()).expect("raw text parses"));
-        assert_eq!(value.as_ref(), map.get(name), "member() {name:?}");
+        let value = view
+            .get(name)
+            .map(|r| json::parse(r.as_bytes()).expect("raw text parses"));
+        assert_eq!(value.as_ref(), map.get(*name), "get {name:?}");
+    }
+    match (view.nested("payload"), map.get("payload")) {
+        (Some(inner), Some(Value::Object(payload))) => {
+            assert_eq!(inner.len(), payload.len(), "payload member count");
+            for (name, raw) in inner.iter() {
+                let value = json::parse(raw.as_bytes()).expect("a member's raw text parses");
+                assert_eq!(payload.get(name), Some(&value), "payload member {name:?}");
+            }
+        }
+        (None, Some(Value::Object(_))) => panic!("payload not read as an object"),
+        (Some(_), _) => panic!("payload read as an object, parse: {:?}", map.get("payload")),
+        (None, _) => {}
+    }
+}
+
+/// A text read as an object, when it is one.
+fn read(text: &[u8]) -> Option<(&str, json::Object)> {
+    let text = std::str::from_utf8(text).ok()?;
+    let object = json::object(text, &[], json::Values::Strict).ok()??;
+    Some((text, object))
+}
+
+/// `object`, the one read of a body or of claims: `parse`'s verdict, with the same error
+/// kind; on an object, what [`check_object`] asks; read again with `Values::Checked`, the
+/// same members.
+fn check_read(data: &[u8], parsed: &Result<Value, JsonError>, names: &[&str]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        assert!(parsed.is_err(), "parse accepts invalid UTF-8");
+        return;
+    };
+    let read = json::object(text, &["payload"], json::Values::Strict);
+    match (parsed, &read) {
+        (Ok(Value::Object(map)), Ok(Some(object))) => {
+            check_object(text, object, map, names);
+            let again = json::object(text, &[], json::Values::Checked)
+                .expect("a checked text reads")
+                .expect("an object");
+            assert!(again.view(text).iter().eq(object.view(text).iter()));
+        }
+        (Ok(Value::Object(_)), _) => panic!("object {read:?} but parse: an object"),
+        (Ok(_), Ok(None)) => {}
+        (Ok(_), _) => panic!("object {read:?} but parse {parsed:?}"),
+        (Err(p), Err(o)) if p == o => {}
+        (Err(JsonError::Duplicate), Err(JsonError::Syntax)) => {
+            // As for `check`: a syntax error after a duplicate name, where `object` sees
+            // the duplicate only when the object closes.
+            assert!(
+                plain_parse(data).is_none(),
+                "object Syntax, parse Duplicate"
+            );
+        }
+        _ => panic!("object {read:?} but parse {parsed:?}"),
     }
 }
 
@@ -171,15 +222,10 @@ fuzz_target!(|data: &[u8]| {
                     (m, v) => panic!("member {name:?}: check {m:?} but parse {v:?}"),
                 }
             }
-            check_members(
-                data,
-                map,
-                &names.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-            );
         }
         (Ok(Value::Object(_)), Ok(None)) => panic!("check: not an object, parse: an object"),
         (Ok(_), Ok(Some(_))) => panic!("check: an object, parse: {parsed:?}"),
-        (Ok(_), Ok(None)) => assert!(json::members(data).is_none(), "members of a non-object"),
+        (Ok(_), Ok(None)) => {}
         (Err(p), Err(c)) if p == c => {}
         (Err(JsonError::Duplicate), Err(JsonError::Syntax)) => {
             // `parse` reports a duplicate when it reads the second name's value, `check`
@@ -192,6 +238,8 @@ fuzz_target!(|data: &[u8]| {
         }
         _ => panic!("check {checked:?} but parse {parsed:?}"),
     }
+
+    check_read(data, &parsed, &names);
 
     // `parse` is serde_json's parse with duplicates refused.
     match (&parsed, plain_parse(data)) {
@@ -208,17 +256,13 @@ fuzz_target!(|data: &[u8]| {
     // A body and a claims text: a member's sameness is the equality of the parsed values.
     if let Some(at) = data.iter().position(|b| *b == b'\n') {
         let (body, claims) = (&data[..at], &data[at + 1..]);
-        if let (Ok(Value::Object(_)), Ok(Value::Object(_))) =
-            (json::parse(body), json::parse(claims))
-        {
-            let body = json::members(body).expect("body members");
-            let claims = json::members(claims).expect("claims members");
-            for (name, value) in &body {
-                let Some(claim) = json::member(&claims, name) else {
+        if let (Some((body_text, body)), Some((claims_text, claims))) = (read(body), read(claims)) {
+            let claims = claims.view(claims_text);
+            for (name, value) in body.view(body_text).iter() {
+                let Some(claim) = claims.get(name) else {
                     continue;
                 };
-                let equal =
-                    json::parse(value.get().as_bytes()) == json::parse(claim.get().as_bytes());
+                let equal = json::parse(value.as_bytes()) == json::parse(claim.as_bytes());
                 assert_eq!(json::same_value(value, claim), equal, "same_value {name:?}");
                 assert_eq!(
                     json::same_value(claim, value),

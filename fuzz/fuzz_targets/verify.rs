@@ -33,9 +33,8 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;
-use onlyoffice_jwt_core::cache::CacheKey;
 use onlyoffice_jwt_core::{
-    b64, json, keys, Algorithm, AlgorithmSet, Key, Refusal, Verified, Verifier,
+    b64, json, keys, Algorithm, AlgorithmSet, CachedVerifier, Key, Refusal, Verified, Verifier,
 };
 use serde_json::{Map, Value};
 
@@ -95,7 +94,8 @@ const STRICT: GeneralPurpose = GeneralPurpose::new(
 );
 
 struct Config {
-    verifier: Verifier,
+    /// With public keys, accepted public-key tokens are cached, as in the module.
+    verifier: CachedVerifier,
     secrets: &'static [&'static [u8]],
     algorithms: &'static [Algorithm],
     /// The public keys of [`SIGNERS`] are configured too.
@@ -118,15 +118,13 @@ fn config(
         SIGNERS.with(|s| keys.extend(s.keys.iter().cloned()));
     }
     Config {
-        verifier: Verifier {
+        verifier: CachedVerifier::from(Verifier {
             keys: Rc::from(keys),
             algorithms: set,
             leeway,
             require_exp,
-            // with public keys, accepted public-key tokens are cached, as in the module
-            cache: public.then(CacheKey::new),
             ..Verifier::default()
-        },
+        }),
         secrets,
         algorithms,
         public,
@@ -370,7 +368,7 @@ fn holds_key(cfg: &Config, alg: Algorithm) -> bool {
 /// Way 1: any bytes as a token.
 fn arbitrary_token(cfg: &Config, data: &[u8]) {
     let model = model_signature(cfg, data);
-    let signed = cfg.verifier.verify_signature(data);
+    let signed = cfg.verifier.verifier.verify_signature(data);
     match (&model, &signed) {
         (Ok(m), Ok(s)) => {
             assert_eq!(json::parse_object(&s.header).as_ref(), Ok(&m.header));
@@ -387,7 +385,7 @@ fn arbitrary_token(cfg: &Config, data: &[u8]) {
     for now in [NOW, 0, i64::MAX, i64::MIN] {
         let v = &cfg.verifier;
         let want = match &model {
-            Ok(m) => model_claims(&m.claims, v.leeway, v.require_exp, now),
+            Ok(m) => model_claims(&m.claims, v.verifier.leeway, v.verifier.require_exp, now),
             Err(e) => Err(*e),
         };
         let got = v.verify(data, now);
@@ -427,7 +425,8 @@ fn as_claims(cfg: &Config, data: &[u8], algs: &[Algorithm]) {
             } else {
                 Ok(())
             };
-            let want = signed.and_then(|()| model_claims(data, v.leeway, v.require_exp, NOW));
+            let want = signed
+                .and_then(|()| model_claims(data, v.verifier.leeway, v.verifier.require_exp, NOW));
             let got = v.verify(&t, NOW);
             assert_eq!(
                 got.as_ref().map(|_| ()).map_err(|e| *e),
@@ -438,11 +437,13 @@ fn as_claims(cfg: &Config, data: &[u8], algs: &[Algorithm]) {
             // Again, now and much later: a token the cache holds (public keys) gets what the
             // model gives at that time.
             for now in [NOW, NOW + 400 * 365 * 86_400] {
-                let want = signed.and_then(|()| model_claims(data, v.leeway, v.require_exp, now));
+                let want = signed.and_then(|()| {
+                    model_claims(data, v.verifier.leeway, v.verifier.require_exp, now)
+                });
                 assert_eq!(v.verify(&t, now).map(|_| ()), want, "again at {now}");
             }
             // The first half stops before the claims: it accepts whatever JSON or not.
-            let first = v.verify_signature(&t);
+            let first = v.verifier.verify_signature(&t);
             assert_eq!(first.as_ref().map(|_| ()).map_err(|e| *e), signed);
             if let Ok(first) = first {
                 assert_eq!(first.payload, data);
@@ -469,7 +470,7 @@ fn as_claims(cfg: &Config, data: &[u8], algs: &[Algorithm]) {
                 Refusal::Signature
             };
             assert_eq!(v.verify(&forged, NOW).err(), Some(want));
-            assert_eq!(v.verify_signature(&forged).err(), Some(want));
+            assert_eq!(v.verifier.verify_signature(&forged).err(), Some(want));
             // The MAC of another algorithm under this header: refused.
             let other = ALL[(ALL.iter().position(|a| *a == alg).unwrap_or(0) + 1) % 3];
             let swapped = token(header.as_bytes(), data, other, SECRET_A);
@@ -507,7 +508,7 @@ fn as_header(cfg: &Config, data: &[u8]) {
         "header {:?}",
         String::from_utf8_lossy(data)
     );
-    let first = cfg.verifier.verify_signature(&t);
+    let first = cfg.verifier.verifier.verify_signature(&t);
     assert_eq!(first.as_ref().map(|_| ()).map_err(|e| *e), want);
     if let (Ok(verified), Ok(header)) = (got, parsed) {
         assert_eq!(verified.header(), &header);

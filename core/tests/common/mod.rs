@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use onlyoffice_jwt_core::{b64, Algorithm, AlgorithmSet, Key, Verifier};
+use onlyoffice_jwt_core::{b64, Algorithm, AlgorithmSet, CachedVerifier, Key, Verifier};
 use serde_json::Value;
 
 /// All three HMAC algorithms.
@@ -26,18 +26,18 @@ pub fn verifier(
     allowed: &[Algorithm],
     leeway: i64,
     require_exp: bool,
-) -> Verifier {
-    Verifier {
+) -> CachedVerifier {
+    CachedVerifier::from(Verifier {
         keys: Rc::from(secrets.iter().map(|s| Key::new(s)).collect::<Vec<_>>()),
         algorithms: algs(allowed),
         leeway,
         require_exp,
         ..Verifier::default()
-    }
+    })
 }
 
 /// A verifier with one secret, HS256 only, the given leeway, `exp` not required.
-pub fn hs256(secret: &[u8], leeway: i64) -> Verifier {
+pub fn hs256(secret: &[u8], leeway: i64) -> CachedVerifier {
     verifier(&[secret], &[Algorithm::HS256], leeway, false)
 }
 
