@@ -204,14 +204,12 @@ pub fn check_text<'a, const N: usize>(
     text: &'a str,
     wanted: [&str; N],
 ) -> Result<Option<[Option<Member<'a>>; N]>, JsonError> {
-    let mut names = Names::with_depth(MAX_DEPTH);
-    run_text(
-        text,
-        TopLevel {
-            names: &mut names,
-            wanted,
-        },
-    )
+    let Some(object) = read(text, &[], Some(&wanted), Values::Strict)? else {
+        return Ok(None);
+    };
+    Ok(Some(
+        wanted.map(|name| object.get(text, name).and_then(member)),
+    ))
 }
 
 /// The member names of the objects open during a check, one after the other in one string,
@@ -271,11 +269,6 @@ impl Names {
         self.spans
             .push(span.ok_or_else(|| E::custom("member names too long"))?);
         Ok(())
-    }
-
-    /// The name last pushed.
-    fn last(&self) -> &str {
-        self.spans.last().map_or("", |&span| self.name(span))
     }
 
     fn name(&self, (start, end): (u32, u32)) -> &str {
@@ -457,72 +450,6 @@ impl<'de> Visitor<'de> for Wanted<'_> {
     }
 }
 
-/// The whole text: checked; when it is an object, the wanted members kept.
-struct TopLevel<'n, 'w, const N: usize> {
-    names: &'n mut Names,
-    wanted: [&'w str; N],
-}
-
-impl<'de, const N: usize> DeserializeSeed<'de> for TopLevel<'_, '_, N> {
-    type Value = Option<[Option<Member<'de>>; N]>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de, const N: usize> Visitor<'de> for TopLevel<'_, '_, N> {
-    type Value = Option<[Option<Member<'de>>; N]>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        Checked(self.names).visit_seq(seq).map(|()| None)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let names = self.names;
-        let mut found: [Option<Member<'de>>; N] = std::array::from_fn(|_| None);
-        let mark = names.open();
-        while map.next_key_seed(Name(names))?.is_some() {
-            let slot = self.wanted.iter().position(|w| *w == names.last());
-            match slot.and_then(|i| found.get_mut(i)) {
-                // a second member of a wanted name is a duplicate, found at the close
-                Some(slot) => *slot = Some(map.next_value_seed(Wanted(names))?),
-                None => map.next_value_seed(Checked(names))?,
-            }
-        }
-        names.close(mark)?;
-        Ok(Some(found))
-    }
-}
-
 /* objects read once: members as raw texts */
 
 /// Where a text lies in the text it was read from: its first and past-the-last byte.
@@ -660,14 +587,26 @@ impl<'a> View<'a> {
 /// The top level is walked here (white space, `{`, `:`, `,`, `}`), each name and value by
 /// serde_json from where it starts, which says where it ends.
 pub fn object(text: &str, nest: &[&str], values: Values) -> Result<Option<Object>, JsonError> {
+    read(text, nest, None, values)
+}
+
+/// [`object`], keeping only the top-level members named in `keep` when it is given (the
+/// others are checked, their names too for duplicates, and not kept).
+fn read(
+    text: &str,
+    nest: &[&str],
+    keep: Option<&[&str]>,
+    values: Values,
+) -> Result<Option<Object>, JsonError> {
     let start = skip_whitespace(text, 0);
     if text.as_bytes().get(start) != Some(&b'{') {
         return match values {
-            Values::Strict => check_text(text, []).map(|_| None),
-            Values::Checked => Ok(None),
-        };
+            Values::Strict => run_text(text, Checked(&mut Names::with_depth(MAX_DEPTH))),
+            Values::Checked => Ok(()),
+        }
+        .map(|()| None);
     }
-    let (object, end) = read_object(text, start, nest, values, MAX_DEPTH)?;
+    let (object, end) = read_object(text, start, (nest, keep), values, MAX_DEPTH)?;
     match skip_whitespace(text, end) == text.len() {
         true => Ok(Some(object)),
         false => Err(JsonError::Syntax),
@@ -682,11 +621,11 @@ fn skip_whitespace(text: &str, mut at: usize) -> usize {
 }
 
 /// The object starting at `at` (its `{`), `depth` levels allowed with its own: the object
-/// and where it ends.
+/// (its members named in `keep`, or all) and where it ends.
 fn read_object(
     text: &str,
     at: usize,
-    nest: &[&str],
+    (nest, keep): (&[&str], Option<&[&str]>),
     values: Values,
     depth: usize,
 ) -> Result<(Object, usize), JsonError> {
@@ -695,6 +634,8 @@ fn read_object(
         return Err(JsonError::Syntax);
     }
     let mut object = Object::default();
+    let mut names = Names::with_depth(0);
+    let mark = names.open();
     let mut nested = Vec::new();
     let mut at = skip_whitespace(text, at + 1);
     if byte(at) == Some(b'}') {
@@ -715,9 +656,12 @@ fn read_object(
         }
         at = skip_whitespace(text, at + 1);
         let start = at;
-        let nests = nest.contains(&object.name(text, &name)) && byte(at) == Some(b'{');
+        let label = object.name(text, &name);
+        names.push(label).map_err(classify)?;
+        let kept = keep.is_none_or(|keep| keep.contains(&label));
+        let nests = nest.contains(&label) && byte(at) == Some(b'{');
         at = if nests {
-            let (inner, end) = read_object(text, at, &[], values, depth - 1)?;
+            let (inner, end) = read_object(text, at, (&[], None), values, depth - 1)?;
             nested.push((name.clone(), inner));
             end
         } else if values == Values::Checked {
@@ -727,7 +671,9 @@ fn read_object(
         } else {
             read_one::<StrictIn<{ MAX_DEPTH - 2 }>>(text, at)?.1
         };
-        object.members.push((name, to_span(start, at)?));
+        if kept {
+            object.members.push((name, to_span(start, at)?));
+        }
         at = skip_whitespace(text, at);
         match byte(at) {
             Some(b',') => at = skip_whitespace(text, at + 1),
@@ -735,7 +681,8 @@ fn read_object(
             _ => return Err(JsonError::Syntax),
         }
     }
-    object.sort(text)?;
+    names.close(mark).map_err(classify)?;
+    object.sort(text);
     for (name, inner) in nested {
         let name = object.name(text, &name).to_owned();
         if let Some(i) = object.position(text, &name) {
@@ -746,18 +693,11 @@ fn read_object(
 }
 
 impl Object {
-    /// Sorts the members by name: an error when two are equal.
-    fn sort(&mut self, text: &str) -> Result<(), JsonError> {
+    /// Sorts the members by name (distinct: the names were checked).
+    fn sort(&mut self, text: &str) {
         let mut members = std::mem::take(&mut self.members);
         members.sort_unstable_by(|(a, _), (b, _)| self.name(text, a).cmp(self.name(text, b)));
-        let duplicate = members.windows(2).any(
-            |pair| matches!(pair, [(a, _), (b, _)] if self.name(text, a) == self.name(text, b)),
-        );
         self.members = members;
-        match duplicate {
-            true => Err(JsonError::Duplicate),
-            false => Ok(()),
-        }
     }
 }
 
@@ -1189,7 +1129,6 @@ mod tests {
         let inner = names.open();
         names.push::<serde_json::Error>("b").unwrap();
         names.push::<serde_json::Error>("a").unwrap();
-        assert_eq!(names.last(), "a");
         assert!(names.close::<serde_json::Error>(inner).is_ok());
         assert_eq!((names.spans.len(), names.text.as_str()), (1, "a"));
         names.push::<serde_json::Error>("a").unwrap();
