@@ -7,7 +7,7 @@
 //! `r->request_body`. A request body filter stops bodies over `onlyoffice_jwt_body_limit`
 //! with 413 as soon as they pass the limit, chunked or not.
 
-use core::cell::{Cell, RefCell};
+use core::cell::{Cell, Ref, RefCell};
 use core::ffi::c_void;
 use core::{mem, ptr, slice};
 use std::borrow::Cow;
@@ -23,7 +23,7 @@ use ngx::ffi::{
 };
 use ngx::http::{HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpCoreModule};
 use onlyoffice_jwt_core::policy::{check_content_encoding, count_args, count_cookies};
-use onlyoffice_jwt_core::{check, Accepted, Profile, Refusal, RequestParts};
+use onlyoffice_jwt_core::{check, Accepted, Header, Profile, Refusal, RequestParts};
 
 use crate::conf::{LocConf, Single, TokenSource};
 use crate::log::{alert, debug, error};
@@ -48,31 +48,47 @@ enum State {
 /// the variables still find it after an internal redirect (`error_page 401`), which clears
 /// `r->ctx`.
 pub struct Ctx {
-    state: Cell<State>,
     /// The profile that applied (after `documentserver` classification).
-    profile: Cell<Profile>,
+    profile: Profile,
+    state: Cell<State>,
     /// Body bytes seen so far by the body filter.
     received: Cell<usize>,
-    limit: Cell<usize>,
-    /// The accepted token, for the variables.
-    pub accepted: RefCell<Option<Accepted>>,
-    /// Why the request was refused, for `$onlyoffice_jwt_error`.
-    pub refusal: Cell<Option<Refusal>>,
-    /// The refusal was a dry run's: the request went on.
-    pub dry_run: Cell<bool>,
+    /// What the check decided, for the variables.
+    outcome: RefCell<Option<Verdict>>,
+}
+
+/// What the check decided.
+// One per request, in its pool: boxing the accepted token would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+pub enum Verdict {
+    Accepted(Accepted),
+    Refused(Refusal),
+    /// Refused, and let through by `onlyoffice_jwt_dry_run`.
+    DryRun(Refusal),
 }
 
 impl Ctx {
     fn new(profile: Profile) -> Self {
         Ctx {
+            profile,
             state: Cell::new(State::BodyRead),
-            profile: Cell::new(profile),
             received: Cell::new(0),
-            limit: Cell::new(usize::MAX),
-            accepted: RefCell::new(None),
-            refusal: Cell::new(None),
-            dry_run: Cell::new(false),
+            outcome: RefCell::new(None),
         }
+    }
+
+    /// What the check decided, when it has.
+    pub fn verdict(&self) -> Ref<'_, Option<Verdict>> {
+        self.outcome.borrow()
+    }
+
+    /// The accepted token, when the check accepted one.
+    pub fn accepted(&self) -> Option<Ref<'_, Accepted>> {
+        Ref::filter_map(self.outcome.borrow(), |verdict| match verdict {
+            Some(Verdict::Accepted(accepted)) => Some(accepted),
+            _ => None,
+        })
+        .ok()
     }
 }
 
@@ -190,11 +206,9 @@ unsafe fn start_body_read(r: *mut ngx_http_request_t) -> ngx_int_t {
     {
         // SAFETY: see above; these references end before the body is read.
         let rr = unsafe { &mut *r };
-        let limit = location_conf(rr).body_limit;
         let Some(ctx) = own_ctx(rr) else {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         };
-        ctx.limit.set(limit);
         ctx.state.set(State::Reading);
         rr.set_request_body_in_single_buf(1);
     }
@@ -231,7 +245,7 @@ fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
         // access() answered 500 for this already
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     };
-    let profile = ctx.profile.get();
+    let profile = ctx.profile;
 
     let token_value;
     let token_override = match &lcf.token {
@@ -257,12 +271,9 @@ fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
         None
     };
 
-    let mut headers: [&[u8]; 2] = [&[], &[]];
-    let n = token_header_values(r, lcf, &mut headers);
-
     let parts = RequestParts {
         token_override,
-        header_values: headers.split_at(n.min(headers.len())).0,
+        header: token_header(r, lcf),
         args: r.args.as_bytes(),
         body: body.as_deref(),
         request_uri: r.unparsed_uri.as_bytes(),
@@ -270,10 +281,9 @@ fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
 
     match check(profile, &parts, verifier, ngx_time() as i64) {
         Ok(accepted) => {
-            *ctx.accepted.borrow_mut() = Some(accepted);
-            // the requirements read the claims; a refused token's claims are not shown
+            *ctx.outcome.borrow_mut() = Some(Verdict::Accepted(accepted));
+            // the requirements read the claims; a refusal replaces the accepted token
             if let Some(status) = failed_requirement(r, lcf) {
-                ctx.accepted.borrow_mut().take();
                 return refuse_with(r, ctx, lcf, Refusal::Require, status);
             }
             debug!(
@@ -318,22 +328,21 @@ fn refuse_with(
     refusal: Refusal,
     status: u16,
 ) -> ngx_int_t {
-    ctx.refusal.set(Some(refusal));
-    let outcome = if lcf.dry_run {
-        Outcome::DryRun(refusal)
+    let (verdict, outcome) = if lcf.dry_run {
+        (Verdict::DryRun(refusal), Outcome::DryRun(refusal))
     } else {
-        Outcome::Refused(refusal)
+        (Verdict::Refused(refusal), Outcome::Refused(refusal))
     };
+    *ctx.outcome.borrow_mut() = Some(verdict);
     let lookups = lcf.verifier.as_ref().map_or((0, 0), |v| v.take_lookups());
-    metrics::count(r, ctx.profile.get(), outcome, ctx.received.get(), lookups);
+    metrics::count(r, ctx.profile, outcome, ctx.received.get(), lookups);
     if lcf.dry_run {
         ngx::ngx_log_error!(
             lcf.log_level,
             r_log(r),
             "onlyoffice_jwt: {refusal}, profile \"{}\", would answer {status}, dry run",
-            ctx.profile.get().name()
+            ctx.profile.name()
         );
-        ctx.dry_run.set(true);
         ctx.state.set(State::Done(NGX_DECLINED));
         return NGX_DECLINED;
     }
@@ -341,7 +350,7 @@ fn refuse_with(
         lcf.log_level,
         r_log(r),
         "onlyoffice_jwt: {refusal}, profile \"{}\", answering {status}",
-        ctx.profile.get().name()
+        ctx.profile.name()
     );
     let rc = status as ngx_int_t;
     if status == 401 {
@@ -382,45 +391,26 @@ fn set_www_authenticate(r: &mut ngx_http_request_t, value: &[u8]) -> Result<(), 
 
 /* request pieces */
 
-/// The values of the configured token header (at most two: a second one is enough to refuse).
-fn token_header_values<'a>(
-    r: &'a ngx_http_request_t,
-    lcf: &LocConf,
-    out: &mut [&'a [u8]; 2],
-) -> usize {
+/// The header `onlyoffice_jwt_header` names: absent, one value, or sent more than once.
+fn token_header<'a>(r: &'a ngx_http_request_t, lcf: &LocConf) -> Header<'a> {
     if lcf.header_is_authorization {
         // SAFETY: nginx keeps the (unique) Authorization header here, or null.
         return match unsafe { r.headers_in.authorization.as_ref() } {
-            Some(h) => {
-                out[0] = h.value.as_bytes();
-                1
-            }
-            None => 0,
+            Some(h) => Header::One(h.value.as_bytes()),
+            None => Header::Absent,
         };
     }
-    named_header_values(r, &lcf.header, out)
-}
-
-/// The first values of the request headers called `name` (ASCII case-insensitively), in
-/// order, at most as many as `out` holds; their number.
-fn named_header_values<'a, const N: usize>(
-    r: &'a ngx_http_request_t,
-    name: &[u8],
-    out: &mut [&'a [u8]; N],
-) -> usize {
-    let mut n = 0;
+    let mut header = Header::Absent;
     // SAFETY: `headers_in.headers` is the request's input header list.
     for (key, value) in unsafe { ngx::http::list_iterator(&r.headers_in.headers) } {
-        if key.as_bytes().eq_ignore_ascii_case(name) {
-            if let Some(slot) = out.get_mut(n) {
-                *slot = value.as_bytes();
-                n += 1;
-            } else {
-                break;
+        if key.as_bytes().eq_ignore_ascii_case(&lcf.header) {
+            if header != Header::Absent {
+                return Header::Ambiguous;
             }
+            header = Header::One(value.as_bytes());
         }
     }
-    n
+    header
 }
 
 /// The values of every `Content-Encoding` header of the request.
@@ -449,69 +439,98 @@ fn token_source_repeated(r: &ngx_http_request_t, source: &TokenSource) -> bool {
     })
 }
 
-/// The request body: borrowed when nginx holds it in one memory buffer, else gathered from its
-/// buffers and temporary file. `Ok(None)` when there is none.
+/// The request body: borrowed when nginx holds it in one memory buffer, else copied once,
+/// from its buffers and temporary file, into one vector. `Ok(None)` when there is none.
 fn request_body(r: &ngx_http_request_t) -> Result<Option<Cow<'_, [u8]>>, ()> {
     // SAFETY: `request_body` is null or the body nginx read for this request.
     let Some(rb) = (unsafe { r.request_body.as_ref() }) else {
         return Ok(None);
     };
+    let mut parts = Vec::new();
     let mut chain = rb.bufs;
-    let mut single: Option<&[u8]> = None;
-    let mut gathered: Option<Vec<u8>> = None;
     // SAFETY: `bufs` is null or the body's chain, whose links are valid or null.
     while let Some(link) = unsafe { chain.as_ref() } {
         // SAFETY: a chain link's `buf` is a valid buffer or null.
         if let Some(buf) = unsafe { link.buf.as_ref() } {
-            let part: Cow<'_, [u8]> = if buf.in_file() != 0 {
-                Cow::Owned(read_file_part(r, buf)?)
-            } else if !buf.pos.is_null() && buf.last > buf.pos {
-                // SAFETY: `pos..last` of a memory buffer is initialised data of the body.
-                Cow::Borrowed(unsafe {
-                    slice::from_raw_parts(buf.pos, buf.last.offset_from(buf.pos) as usize)
-                })
-            } else {
-                Cow::Borrowed(&[][..])
-            };
+            let part = body_part(buf)?;
             if !part.is_empty() {
-                match (&mut gathered, single) {
-                    (Some(v), _) => v.extend_from_slice(&part),
-                    (None, None) => match part {
-                        Cow::Borrowed(b) => single = Some(b),
-                        Cow::Owned(v) => gathered = Some(v),
-                    },
-                    (None, Some(first)) => {
-                        let mut v = Vec::with_capacity(first.len() + part.len());
-                        v.extend_from_slice(first);
-                        v.extend_from_slice(&part);
-                        gathered = Some(v);
-                    }
-                }
+                parts.push(part);
             }
         }
         chain = link.next;
     }
-    Ok(match (gathered, single) {
-        (Some(v), _) => Some(Cow::Owned(v)),
-        (None, Some(b)) => Some(Cow::Borrowed(b)),
-        (None, None) => None,
-    })
+    let body = match parts.as_slice() {
+        [] => return Ok(None),
+        [BodyPart::Memory(data)] => return Ok(Some(Cow::Borrowed(data))),
+        _ => Vec::with_capacity(parts.iter().map(BodyPart::len).sum()),
+    };
+    parts
+        .iter()
+        .try_fold(body, |mut body, part| {
+            match part {
+                BodyPart::Memory(data) => body.extend_from_slice(data),
+                BodyPart::File(buf) => {
+                    let at = body.len();
+                    body.resize(at + part.len(), 0);
+                    read_file_part(r, buf, body.get_mut(at..).unwrap_or_default())?;
+                }
+            }
+            Ok(body)
+        })
+        .map(|body| Some(Cow::Owned(body)))
 }
 
-/// Reads the part of the body a file buffer stands for.
-fn read_file_part(r: &ngx_http_request_t, buf: &ngx::ffi::ngx_buf_t) -> Result<Vec<u8>, ()> {
-    let len = usize::try_from(buf.file_last - buf.file_pos).map_err(|_| ())?;
-    let mut data = vec![0u8; len];
-    // SAFETY: a file buffer's `file` is the open temporary file of the body.
-    let n = unsafe { ngx_read_file(buf.file, data.as_mut_ptr(), len, buf.file_pos) };
-    if n != len as isize {
+/// A piece of the body: in memory, or in the temporary file.
+enum BodyPart<'a> {
+    Memory(&'a [u8]),
+    File(&'a ngx::ffi::ngx_buf_t),
+}
+
+impl BodyPart<'_> {
+    fn len(&self) -> usize {
+        match self {
+            BodyPart::Memory(data) => data.len(),
+            // `body_part` checked that the file range fits a `usize`
+            BodyPart::File(buf) => usize::try_from(buf.file_last - buf.file_pos).unwrap_or(0),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn body_part(buf: &ngx::ffi::ngx_buf_t) -> Result<BodyPart<'_>, ()> {
+    if buf.in_file() != 0 {
+        usize::try_from(buf.file_last - buf.file_pos).map_err(|_| ())?;
+        return Ok(BodyPart::File(buf));
+    }
+    if buf.pos.is_null() || buf.last <= buf.pos {
+        return Ok(BodyPart::Memory(&[]));
+    }
+    // SAFETY: `pos..last` of a memory buffer is initialised data of the body.
+    Ok(BodyPart::Memory(unsafe {
+        slice::from_raw_parts(buf.pos, buf.last.offset_from(buf.pos) as usize)
+    }))
+}
+
+/// Reads the part of the body a file buffer stands for into `out`, which has its length.
+fn read_file_part(
+    r: &ngx_http_request_t,
+    buf: &ngx::ffi::ngx_buf_t,
+    out: &mut [u8],
+) -> Result<(), ()> {
+    // SAFETY: a file buffer's `file` is the open temporary file of the body; `out` has room
+    // for `out.len()` bytes.
+    let n = unsafe { ngx_read_file(buf.file, out.as_mut_ptr(), out.len(), buf.file_pos) };
+    if n != out.len() as isize {
         error!(
             r_log(r),
             "onlyoffice_jwt: cannot read the request body from its temporary file"
         );
         return Err(());
     }
-    Ok(data)
+    Ok(())
 }
 
 /// Evaluates a complex value; `None` when nginx could not. The string is in the request pool
@@ -557,8 +576,8 @@ extern "C" fn request_body_filter(
         }
         let total = ctx.received.get().saturating_add(size);
         ctx.received.set(total);
-        if total > ctx.limit.get() {
-            let lcf = location_conf(rr);
+        let lcf = location_conf(rr);
+        if total > lcf.body_limit {
             let rc = refuse(rr, ctx, lcf, Refusal::BodyTooLarge);
             // in a dry run the body goes on to the upstream
             return (rc != NGX_DECLINED).then_some(rc);

@@ -17,7 +17,7 @@ use ngx::ffi::{
 };
 use onlyoffice_jwt_core::render;
 
-use crate::handler::request_ctx;
+use crate::handler::{request_ctx, Verdict};
 
 type GetHandler =
     unsafe extern "C" fn(*mut ngx_http_request_t, *mut ngx_variable_value_t, usize) -> ngx_int_t;
@@ -68,10 +68,8 @@ unsafe extern "C" fn get_claim(
     // SAFETY: nginx passes the variable's name as `data`.
     let name = unsafe { suffix(data, "jwt_claim_") };
     with_value(r, v, |ctx| {
-        let accepted = ctx.accepted.borrow();
         let name = std::str::from_utf8(name?).ok()?;
-        accepted
-            .as_ref()?
+        ctx.accepted()?
             .token
             .claim_ignore_case(name)
             .map(render::value)
@@ -86,10 +84,8 @@ unsafe extern "C" fn get_header(
     // SAFETY: nginx passes the variable's name as `data`.
     let name = unsafe { suffix(data, "jwt_header_") };
     with_value(r, v, |ctx| {
-        let accepted = ctx.accepted.borrow();
         let name = std::str::from_utf8(name?).ok()?;
-        accepted
-            .as_ref()?
+        ctx.accepted()?
             .token
             .header_ignore_case(name)
             .map(render::value)
@@ -102,8 +98,7 @@ unsafe extern "C" fn get_payload(
     _data: usize,
 ) -> ngx_int_t {
     with_value(r, v, |ctx| {
-        let accepted = ctx.accepted.borrow();
-        Some(render::json_text(accepted.as_ref()?.token.claims_json()))
+        Some(render::json_text(ctx.accepted()?.token.claims_json()))
     })
 }
 
@@ -112,9 +107,12 @@ unsafe extern "C" fn get_error(
     v: *mut ngx_variable_value_t,
     _data: usize,
 ) -> ngx_int_t {
-    with_value(r, v, |ctx| match ctx.refusal.get() {
-        Some(refusal) => Some(refusal.name().as_bytes().to_vec()),
-        None => ctx.accepted.borrow().as_ref().map(|_| Vec::new()),
+    with_value(r, v, |ctx| match &*ctx.verdict() {
+        Some(Verdict::Refused(refusal) | Verdict::DryRun(refusal)) => {
+            Some(refusal.name().as_bytes().to_vec())
+        }
+        Some(Verdict::Accepted(_)) => Some(Vec::new()),
+        None => None,
     })
 }
 
@@ -126,13 +124,11 @@ unsafe extern "C" fn get_status(
     _data: usize,
 ) -> ngx_int_t {
     with_value(r, v, |ctx| {
-        let status: &[u8] = match ctx.refusal.get() {
-            Some(_) if ctx.dry_run.get() => b"REJECTED_DRY_RUN",
-            Some(_) => b"REJECTED",
-            None => {
-                ctx.accepted.borrow().as_ref()?;
-                b"PASSED"
-            }
+        let status: &[u8] = match &*ctx.verdict() {
+            Some(Verdict::Accepted(_)) => b"PASSED",
+            Some(Verdict::Refused(_)) => b"REJECTED",
+            Some(Verdict::DryRun(_)) => b"REJECTED_DRY_RUN",
+            None => return None,
         };
         Some(status.to_vec())
     })

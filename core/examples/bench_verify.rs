@@ -12,7 +12,8 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use onlyoffice_jwt_core::{
-    b64, check, Algorithm, AlgorithmSet, CachedVerifier, Key, Profile, RequestParts, Verifier,
+    b64, check, Algorithm, AlgorithmSet, CachedVerifier, Header, Key, Profile, RequestParts,
+    Verifier,
 };
 
 const SECRET: &[u8] = b"bench-secret-0123456789abcdef0123456789";
@@ -72,7 +73,7 @@ fn main() {
             "bearer",
             Profile::Bearer,
             RequestParts {
-                header_values: &header_values,
+                header: Header::of(&header_values),
                 ..Default::default()
             },
         ),
@@ -80,7 +81,7 @@ fn main() {
             "callback",
             Profile::Callback,
             RequestParts {
-                header_values: &callback_headers,
+                header: Header::of(&callback_headers),
                 body: Some(callback_body.as_bytes()),
                 ..Default::default()
             },

@@ -27,5 +27,5 @@ pub use cache::CachedVerifier;
 pub use error::Refusal;
 pub use jws::{NumericDate, SignedPayload, Verified, Verifier};
 pub use keys::Key;
-pub use policy::{check, Accepted, RequestParts};
+pub use policy::{check, Accepted, Header, RequestParts};
 pub use profile::Profile;

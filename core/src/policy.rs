@@ -19,14 +19,35 @@ pub struct RequestParts<'a> {
     /// `onlyoffice_jwt_token`'s value, when that directive is set (only `bearer` uses it;
     /// an empty value is "no token").
     pub token_override: Option<&'a [u8]>,
-    /// The values of every request header named by `onlyoffice_jwt_header`, in order.
-    pub header_values: &'a [&'a [u8]],
+    /// The request header named by `onlyoffice_jwt_header`.
+    pub header: Header<'a>,
     /// The raw query string (`$args`), without the `?`.
     pub args: &'a [u8],
     /// The whole request body, for the profiles that read it; `None` when there is none.
     pub body: Option<&'a [u8]>,
     /// The request target as the client sent it (`$request_uri`), for `download`.
     pub request_uri: &'a [u8],
+}
+
+/// The request header that carries a token: absent, one value, or sent more than once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Header<'a> {
+    #[default]
+    Absent,
+    One(&'a [u8]),
+    /// Sent twice or more: which one counts is ambiguous.
+    Ambiguous,
+}
+
+impl<'a> Header<'a> {
+    /// The header of these values, in the order the request has them.
+    pub fn of(values: &[&'a [u8]]) -> Self {
+        match values {
+            [] => Header::Absent,
+            [value] => Header::One(value),
+            _ => Header::Ambiguous,
+        }
+    }
 }
 
 /// What an accepted request carries on to the variables.
@@ -81,10 +102,10 @@ fn is_blank(byte: u8) -> bool {
 /// The header token: none without a header or for another scheme; two headers are
 /// ambiguous.
 fn header_token<'a>(parts: &RequestParts<'a>) -> Result<Option<&'a [u8]>, Refusal> {
-    match parts.header_values {
-        [] => Ok(None),
-        [value] => Ok(bearer_token(value)),
-        _ => Err(Refusal::Malformed),
+    match parts.header {
+        Header::Absent => Ok(None),
+        Header::One(value) => Ok(bearer_token(value)),
+        Header::Ambiguous => Err(Refusal::Malformed),
     }
 }
 

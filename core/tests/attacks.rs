@@ -605,7 +605,7 @@ fn verify_signature_skips_the_payload() {
 
 mod policy_attacks {
     use super::*;
-    use onlyoffice_jwt_core::policy::{check, Accepted, RequestParts};
+    use onlyoffice_jwt_core::policy::{check, Accepted, Header, RequestParts};
     use onlyoffice_jwt_core::{CachedVerifier, Profile};
 
     fn profile_verifier(profile: Profile) -> CachedVerifier {
@@ -623,7 +623,7 @@ mod policy_attacks {
     ) -> RequestParts<'a> {
         RequestParts {
             token_override: None,
-            header_values: headers,
+            header: Header::of(headers),
             args,
             body,
             request_uri: b"/",

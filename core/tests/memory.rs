@@ -7,7 +7,7 @@
 mod common;
 
 use common::{hs256, mint};
-use onlyoffice_jwt_core::{check, Algorithm, Profile, RequestParts};
+use onlyoffice_jwt_core::{check, Algorithm, Header, Profile, RequestParts};
 use peak_alloc::PeakAlloc;
 use serde_json::json;
 
@@ -104,7 +104,7 @@ fn memory_before_a_token_verifies_stays_within_twice_the_request() {
     let header = format!("Bearer {forged}");
     let headers = [header.as_bytes()];
     let parts = RequestParts {
-        header_values: &headers,
+        header: Header::of(&headers),
         ..Default::default()
     };
     let peak = peak_of(Profile::Bearer, &parts);

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use onlyoffice_jwt_core::policy::{check, Accepted, RequestParts};
+use onlyoffice_jwt_core::policy::{check, Accepted, Header, RequestParts};
 use onlyoffice_jwt_core::{Algorithm, CachedVerifier, Profile, Refusal};
 use serde_json::{json, Value};
 
@@ -28,7 +28,7 @@ fn run(profile: Profile, parts: &RequestParts<'_>) -> Result<Accepted, Refusal> 
 fn parts<'a>(headers: &'a [&'a [u8]], body: Option<&'a [u8]>, args: &'a [u8]) -> RequestParts<'a> {
     RequestParts {
         token_override: None,
-        header_values: headers,
+        header: Header::of(headers),
         args,
         body,
         request_uri: b"/",
@@ -1038,7 +1038,7 @@ fn download(header: &[u8], request_uri: &[u8]) -> Result<Accepted, Refusal> {
     let headers = [header];
     let parts = RequestParts {
         token_override: None,
-        header_values: &headers,
+        header: Header::of(&headers),
         args: b"",
         body: None,
         request_uri,
@@ -1202,7 +1202,7 @@ fn bearer_profile() {
     // onlyoffice_jwt_token replaces the header.
     let with_override = |value: &'static [u8]| RequestParts {
         token_override: Some(value),
-        header_values: &[],
+        header: Header::of(&[]),
         ..Default::default()
     };
     assert_eq!(
@@ -1218,7 +1218,7 @@ fn bearer_profile() {
     // The header is not looked at when the override is set (even if it is empty).
     let parts = RequestParts {
         token_override: Some(b""),
-        header_values: &[&header],
+        header: Header::of(&[&header]),
         ..Default::default()
     };
     assert_eq!(run(Profile::Bearer, &parts), Err(Refusal::Missing));

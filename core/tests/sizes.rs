@@ -6,7 +6,7 @@
 mod common;
 
 use common::{hs256, mint};
-use onlyoffice_jwt_core::{check, Algorithm, Profile, Refusal, RequestParts};
+use onlyoffice_jwt_core::{check, Algorithm, Header, Profile, Refusal, RequestParts};
 use serde_json::{json, Value};
 
 const SECRET: &[u8] = b"sizes-0123456789abcdef0123456789abcdef";
@@ -84,7 +84,7 @@ fn callback(body: &str, header: &str) -> Result<(), Refusal> {
     };
     let headers = [header.as_bytes()];
     let parts = RequestParts {
-        header_values: &headers,
+        header: Header::of(&headers),
         body: Some(body.as_bytes()),
         ..Default::default()
     };
@@ -151,7 +151,7 @@ fn long_command_and_bearer_tokens_are_accepted() {
         let header = format!("Bearer {token}");
         let headers = [header.as_bytes()];
         let parts = RequestParts {
-            header_values: &headers,
+            header: Header::of(&headers),
             ..Default::default()
         };
         assert!(check(Profile::Bearer, &parts, &v, NOW).is_ok(), "{len}");
@@ -159,7 +159,7 @@ fn long_command_and_bearer_tokens_are_accepted() {
         let header = format!("Bearer {forged}");
         let headers = [header.as_bytes()];
         let parts = RequestParts {
-            header_values: &headers,
+            header: Header::of(&headers),
             ..Default::default()
         };
         assert_eq!(

@@ -19,7 +19,7 @@
 use std::rc::Rc;
 
 use libfuzzer_sys::fuzz_target;
-use onlyoffice_jwt_core::policy::{check, RequestParts};
+use onlyoffice_jwt_core::policy::{check, Header, RequestParts};
 use onlyoffice_jwt_core::{
     b64, Algorithm, AlgorithmSet, CachedVerifier, Key, Profile, Refusal, Verifier,
 };
@@ -185,7 +185,7 @@ fuzz_target!(|data: &[u8]| {
             for body in bodies {
                 let parts = RequestParts {
                     token_override: None,
-                    header_values: &headers,
+                    header: Header::of(&headers),
                     args: &args,
                     body: *body,
                     request_uri: &uri,
@@ -233,7 +233,7 @@ fuzz_target!(|data: &[u8]| {
             let header = [b"Bearer ".as_slice(), bad.as_slice()].concat();
             let parts = RequestParts {
                 token_override: None,
-                header_values: &[&header],
+                header: Header::of(&[&header]),
                 args: &args,
                 body: Some(&body),
                 request_uri: &uri,

@@ -19,7 +19,7 @@
 use std::rc::Rc;
 
 use libfuzzer_sys::fuzz_target;
-use onlyoffice_jwt_core::policy::{check, RequestParts};
+use onlyoffice_jwt_core::policy::{check, Header, RequestParts};
 use onlyoffice_jwt_core::{
     b64, json, Algorithm, AlgorithmSet, CachedVerifier, Key, Profile, Refusal, Verifier,
 };
@@ -94,7 +94,7 @@ fn run(body: &[u8], header: Option<&str>) -> Result<(), Refusal> {
     let headers: Vec<&[u8]> = value.iter().map(Vec::as_slice).collect();
     let parts = RequestParts {
         token_override: None,
-        header_values: &headers,
+        header: Header::of(&headers),
         args: b"",
         body: Some(body),
         request_uri: b"/onlyoffice/editor-callback/",
