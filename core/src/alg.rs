@@ -53,6 +53,12 @@ pub enum Curve {
     P521,
 }
 
+/// The names of [`Algorithm::ALL`], in its order.
+const NAMES: [&str; 13] = [
+    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
+    "ES384", "ES512", "EdDSA",
+];
+
 impl Algorithm {
     /// Every algorithm, in the order of their names' documentation.
     pub const ALL: [Algorithm; 13] = [
@@ -80,21 +86,10 @@ impl Algorithm {
 
     /// The name as written in a JOSE header.
     pub fn name(self) -> &'static str {
-        match self {
-            Algorithm::HS256 => "HS256",
-            Algorithm::HS384 => "HS384",
-            Algorithm::HS512 => "HS512",
-            Algorithm::RS256 => "RS256",
-            Algorithm::RS384 => "RS384",
-            Algorithm::RS512 => "RS512",
-            Algorithm::PS256 => "PS256",
-            Algorithm::PS384 => "PS384",
-            Algorithm::PS512 => "PS512",
-            Algorithm::ES256 => "ES256",
-            Algorithm::ES384 => "ES384",
-            Algorithm::ES512 => "ES512",
-            Algorithm::EdDSA => "EdDSA",
-        }
+        let mut names = Self::ALL.into_iter().zip(NAMES);
+        names
+            .find(|(alg, _)| *alg == self)
+            .map_or("", |(_, name)| name)
     }
 
     /// The kind of key that verifies it.
@@ -169,6 +164,8 @@ mod tests {
     fn algorithm_names() {
         for alg in Algorithm::ALL {
             assert_eq!(Algorithm::from_name(alg.name().as_bytes()), Some(alg));
+            // the variants are spelled as the names
+            assert_eq!(alg.name(), format!("{alg:?}"));
         }
         for name in [
             &b"hs256"[..],

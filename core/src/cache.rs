@@ -102,12 +102,12 @@ impl CachedVerifier {
         let (hits, misses) = self.lookups.get();
         if let Some(verified) = hit {
             self.lookups.set((hits + 1, misses));
-            self.verifier.check_times(verified.times(), now)?;
+            self.verifier.check_times(verified.times, now)?;
             return Ok(verified);
         }
         self.lookups.set((hits, misses + 1));
         let verified = self.verifier.verify(token, now)?;
-        if verified.algorithm().mac_len().is_none() {
+        if verified.algorithm.mac_len().is_none() {
             if let Ok(mut cache) = cache.try_borrow_mut() {
                 cache.put(token, &verified);
             }
@@ -119,15 +119,6 @@ impl CachedVerifier {
     pub fn take_lookups(&self) -> (u64, u64) {
         self.lookups.replace((0, 0))
     }
-
-    /// The number of tokens and bytes held (for tests).
-    pub fn usage(&self) -> (usize, usize) {
-        self.cache
-            .as_ref()
-            .and_then(|cache| cache.try_borrow().ok())
-            .map(|cache| (cache.entries.len(), cache.bytes))
-            .unwrap_or_default()
-    }
 }
 
 #[cfg(test)]
@@ -135,6 +126,14 @@ mod tests {
     use super::*;
     use crate::{b64, keys, Algorithm, AlgorithmSet, Key, NumericDate};
     use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+
+    impl CachedVerifier {
+        /// The number of tokens and bytes held.
+        fn usage(&self) -> (usize, usize) {
+            let cache = self.cache.as_ref().map(|cache| cache.borrow());
+            cache.map_or((0, 0), |cache| (cache.entries.len(), cache.bytes))
+        }
+    }
 
     /// An Ed25519 key pair (aws-lc-rs), the verifier of its public key, and a signer.
     fn ed25519() -> (CachedVerifier, impl Fn(&str) -> Vec<u8>) {
@@ -169,7 +168,7 @@ mod tests {
         assert!(v.verify(&token, 50).is_ok());
         assert_eq!(v.take_lookups(), (0, 1));
         assert_eq!(v.usage().0, 1);
-        let hit = v.verify(&token, 60).map(|t| t.times());
+        let hit = v.verify(&token, 60).map(|t| t.times);
         assert_eq!(hit, Ok([Some(NumericDate::Int(100)), None, None]));
         assert_eq!(v.verify(&token, 100), Err(Refusal::Expired));
         assert_eq!(v.take_lookups(), (2, 0));

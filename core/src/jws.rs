@@ -20,6 +20,7 @@
 //! its segment), the decoded signature and the header's member names and `kid`. The header and the claims are checked as
 //! strict JSON without building their values; their maps are parsed when first asked for.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::rc::Rc;
 
@@ -29,7 +30,7 @@ use subtle::Choice;
 use crate::alg::{Algorithm, AlgorithmSet};
 use crate::b64;
 use crate::error::Refusal;
-use crate::json::{self, Member};
+use crate::json;
 use crate::keys::Key;
 
 /// Everything the verification of one location needs; built at configuration time.
@@ -55,11 +56,13 @@ pub struct Verifier {
 /// check uses. The maps of header and claims are parsed only when a variable asks for them.
 #[derive(Debug, Clone)]
 pub struct Verified {
-    algorithm: Algorithm,
+    /// The algorithm that verified it.
+    pub(crate) algorithm: Algorithm,
     header_json: String,
     claims_json: String,
     members: json::Object,
-    times: [Option<NumericDate>; 3],
+    /// `exp`, `nbf` and `iat`.
+    pub(crate) times: [Option<NumericDate>; 3],
     header: OnceCell<Map<String, Value>>,
     claims: OnceCell<Map<String, Value>>,
 }
@@ -81,7 +84,7 @@ impl Verified {
     /// Step 6's reading: the claims a strict JSON object, `exp`, `nbf` and `iat` numbers when
     /// present (malformed otherwise).
     fn new(signed: SignedPayload) -> Result<Verified, Refusal> {
-        let header_json = String::from_utf8(signed.header).map_err(|_| Refusal::Malformed)?;
+        let header_json = signed.header;
         let claims_json = String::from_utf8(signed.payload).map_err(|_| Refusal::Malformed)?;
         let members = json::object(&claims_json, &["payload", "query"], json::Values::Strict)
             .ok()
@@ -101,34 +104,15 @@ impl Verified {
         })
     }
 
-    /// The algorithm that verified it.
-    pub fn algorithm(&self) -> Algorithm {
-        self.algorithm
-    }
-
-    /// `exp`, `nbf` and `iat`.
-    pub fn times(&self) -> [Option<NumericDate>; 3] {
-        self.times
-    }
-
     /// The bytes of its texts (for the cache's bound).
     pub fn text_len(&self) -> usize {
         self.header_json.len() + self.claims_json.len()
     }
 
-    /// The claims' members, as raw texts.
+    /// The claims' members, as raw texts, with those of `payload` and `query` when they are
+    /// objects ([`json::View::nested`]).
     pub fn members(&self) -> json::View<'_> {
         self.members.view(&self.claims_json)
-    }
-
-    /// The members of the claims' `payload`, when it is an object.
-    pub fn payload_members(&self) -> Option<json::View<'_>> {
-        self.members().nested("payload")
-    }
-
-    /// The members of the claims' `query`, when it is an object.
-    pub fn query_members(&self) -> Option<json::View<'_>> {
-        self.members().nested("query")
     }
 
     /// The claims' JSON text, exactly as signed.
@@ -185,7 +169,7 @@ fn get_ignore_case<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Va
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignedPayload {
     /// The JOSE header's JSON text (a strict JSON object).
-    pub header: Vec<u8>,
+    pub header: String,
     /// The algorithm the header named (allowed, and the one that verified).
     pub algorithm: Algorithm,
     /// The decoded payload octets (for a JWT: the claims' JSON text).
@@ -220,7 +204,8 @@ impl Verifier {
         {
             return Err(Refusal::Malformed);
         }
-        let header_json = b64::decode(header).ok_or(Refusal::Malformed)?;
+        let header_json = b64::decode(header).and_then(|h| String::from_utf8(h).ok());
+        let header_json = header_json.ok_or(Refusal::Malformed)?;
         let (algorithm, kid) = header_algorithm(&header_json)?;
         if !self.algorithms.contains(algorithm) {
             return Err(Refusal::Algorithm);
@@ -285,16 +270,14 @@ impl Verifier {
             return Ok(());
         }
         let wanted = |a: &str| self.audiences.iter().any(|w| w == a);
-        let found = match aud.and_then(json::member) {
-            Some(Member::String(aud)) => wanted(&aud),
+        let found = match aud {
             // the array's own text, read for its strings
-            Some(Member::Array) => aud
-                .and_then(|text| json::parse(text.as_bytes()).ok())
-                .is_some_and(|list| {
-                    list.as_array()
-                        .is_some_and(|list| list.iter().filter_map(Value::as_str).any(wanted))
-                }),
-            _ => false,
+            Some(list) if list.starts_with('[') => json::parse(list.as_bytes()).is_ok_and(|list| {
+                list.as_array()
+                    .is_some_and(|list| list.iter().filter_map(Value::as_str).any(wanted))
+            }),
+            Some(aud) => json::string(aud).is_some_and(|aud| wanted(&aud)),
+            None => false,
         };
         if found {
             Ok(())
@@ -334,17 +317,14 @@ impl Verifier {
 /// `x5c`, ...) is looked at. Whether the algorithm is allowed is the caller's question.
 type Kid = Option<Option<String>>;
 
-fn header_algorithm(header: &[u8]) -> Result<(Algorithm, Kid), Refusal> {
+fn header_algorithm(header: &str) -> Result<(Algorithm, Kid), Refusal> {
     let [alg, crit, kid] = json::check(header, ["alg", "crit", "kid"])
         .ok()
         .flatten()
         .ok_or(Refusal::Malformed)?;
-    let kid = kid.map(|kid| match kid {
-        Member::String(kid) => Some(kid.into_owned()),
-        _ => None,
-    });
-    match (alg, crit) {
-        (Some(Member::String(name)), None) => Algorithm::from_name(name.as_bytes())
+    let kid = kid.map(|kid| json::string(kid).map(Cow::into_owned));
+    match (alg.and_then(json::string), crit) {
+        (Some(name), None) => Algorithm::from_name(name.as_bytes())
             .map(|alg| (alg, kid))
             .ok_or(Refusal::Algorithm),
         _ => Err(Refusal::Algorithm),
@@ -376,10 +356,11 @@ fn numeric_date(claim: Option<&str>) -> Result<Option<NumericDate>, Refusal> {
     let Some(claim) = claim else {
         return Ok(None);
     };
-    match json::member(claim) {
-        Some(Member::Integer(i)) => Ok(Some(NumericDate::Int(i))),
-        Some(Member::Number(f)) if f.is_finite() => Ok(Some(NumericDate::Float(f))),
-        _ => Err(Refusal::Malformed),
+    let number = json::number(claim).ok_or(Refusal::Malformed)?;
+    let integer = number.as_i64().map(i128::from);
+    match integer.or(number.as_u64().map(i128::from)) {
+        Some(i) => Ok(Some(NumericDate::Int(i))),
+        None => Ok(number.as_f64().map(NumericDate::Float)),
     }
 }
 

@@ -52,36 +52,38 @@ impl HmacKey {
         }
     }
 
-    /// Whether the MAC of `input` under `alg` is `signature`, compared in constant time.
-    fn verifies(&self, alg: Algorithm, input: &[u8], signature: &[u8]) -> Choice {
-        fn run<M: Mac + Clone>(state: Option<&M>, input: &[u8], signature: &[u8]) -> Choice {
-            let Some(state) = state else {
-                return Choice::from(0);
+    /// The MAC of `input` under `alg`, into `out`: its length, 0 for another algorithm.
+    fn mac(&self, alg: Algorithm, input: &[u8], out: &mut [u8; 64]) -> usize {
+        fn run<M: Mac + Clone>(state: Option<&M>, input: &[u8], out: &mut [u8; 64]) -> usize {
+            let Some(mut mac) = state.cloned() else {
+                return 0;
             };
-            let mut mac = state.clone();
             mac.update(input);
-            mac.finalize().into_bytes().as_slice().ct_eq(signature)
+            let bytes = mac.finalize().into_bytes();
+            out.iter_mut().zip(&bytes).for_each(|(o, b)| *o = *b);
+            bytes.len()
         }
         match alg {
-            Algorithm::HS256 => run(self.hs256.as_ref(), input, signature),
-            Algorithm::HS384 => run(self.hs384.as_ref(), input, signature),
-            Algorithm::HS512 => run(self.hs512.as_ref(), input, signature),
-            _ => Choice::from(0),
+            Algorithm::HS256 => run(self.hs256.as_ref(), input, out),
+            Algorithm::HS384 => run(self.hs384.as_ref(), input, out),
+            Algorithm::HS512 => run(self.hs512.as_ref(), input, out),
+            _ => 0,
+        }
+    }
+
+    /// Whether the MAC of `input` under `alg` is `signature`, compared in constant time.
+    fn verifies(&self, alg: Algorithm, input: &[u8], signature: &[u8]) -> Choice {
+        let mut mac = [0; 64];
+        match self.mac(alg, input, &mut mac) {
+            0 => Choice::from(0),
+            len => mac.get(..len).unwrap_or_default().ct_eq(signature),
         }
     }
 
     fn sign(&self, alg: Algorithm, input: &[u8]) -> Option<String> {
-        fn run<M: Mac + Clone>(state: Option<&M>, input: &[u8]) -> Option<String> {
-            let mut mac = state?.clone();
-            mac.update(input);
-            Some(b64::encode(&mac.finalize().into_bytes()))
-        }
-        match alg {
-            Algorithm::HS256 => run(self.hs256.as_ref(), input),
-            Algorithm::HS384 => run(self.hs384.as_ref(), input),
-            Algorithm::HS512 => run(self.hs512.as_ref(), input),
-            _ => None,
-        }
+        let mut mac = [0; 64];
+        let len = self.mac(alg, input, &mut mac);
+        (len != 0).then(|| b64::encode(mac.get(..len).unwrap_or_default()))
     }
 }
 
@@ -115,11 +117,11 @@ impl Key {
     }
 
     /// A public key (see [`crate::keys`]).
-    pub fn public(key: PublicKey, kid: Option<String>, alg: Option<Algorithm>) -> Key {
+    pub fn public(key: PublicKey) -> Key {
         Key {
             material: Material::Public(key),
-            kid,
-            alg,
+            kid: None,
+            alg: None,
         }
     }
 
@@ -446,7 +448,7 @@ fn jwk(jwk: &Map<String, Value>) -> Result<Option<Key>, KeyProblem> {
             }
             Key::new(&k)
         }
-        "RSA" => Key::public(PublicKey::rsa(&bytes("n")?, &bytes("e")?)?, None, None),
+        "RSA" => Key::public(PublicKey::rsa(&bytes("n")?, &bytes("e")?)?),
         "EC" => {
             let curve = match string("crv")? {
                 "P-256" => Curve::P256,
@@ -467,10 +469,10 @@ fn jwk(jwk: &Map<String, Value>) -> Result<Option<Key>, KeyProblem> {
                 point.resize(point.len() + size.saturating_sub(c.len()), 0);
                 point.extend(c);
             }
-            Key::public(PublicKey::ec(curve, &point)?, None, None)
+            Key::public(PublicKey::ec(curve, &point)?)
         }
         "OKP" => match string("crv")? {
-            "Ed25519" => Key::public(PublicKey::ed25519(&bytes("x")?)?, None, None),
+            "Ed25519" => Key::public(PublicKey::ed25519(&bytes("x")?)?),
             other => return Err(KeyProblem::Crv(other.to_owned())),
         },
         other => return Err(KeyProblem::Kty(other.to_owned())),
@@ -513,7 +515,7 @@ fn pem(text: &[u8]) -> Result<Key, KeyError> {
     } else {
         return Err(KeyError::Format);
     };
-    Ok(Key::public(key, None, None))
+    Ok(Key::public(key))
 }
 
 /// The modulus and exponent of a PKCS#1 `RSAPublicKey`.

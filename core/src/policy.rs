@@ -87,16 +87,13 @@ pub fn bearer_token(value: &[u8]) -> Option<&[u8]> {
     const SCHEME: &[u8] = b"Bearer";
     let scheme = value.get(..SCHEME.len())?;
     let rest = value.get(SCHEME.len()..)?;
-    if !scheme.eq_ignore_ascii_case(SCHEME) || !rest.first().copied().is_some_and(is_blank) {
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    if !scheme.eq_ignore_ascii_case(SCHEME) || !rest.first().is_some_and(blank) {
         return None;
     }
-    let start = rest.iter().position(|b| !is_blank(*b))?;
-    let end = rest.iter().rposition(|b| !is_blank(*b))?;
+    let start = rest.iter().position(|b| !blank(b))?;
+    let end = rest.iter().rposition(|b| !blank(b))?;
     rest.get(start..=end)
-}
-
-fn is_blank(byte: u8) -> bool {
-    byte == b' ' || byte == b'\t'
 }
 
 /// The header token: none without a header or for another scheme; two headers are
@@ -134,7 +131,8 @@ fn check_download(
     let token = header_token(parts)?.ok_or(Refusal::Missing)?;
     let verified = verifier.verify(token, now)?;
     let url = verified
-        .payload_members()
+        .members()
+        .nested("payload")
         .and_then(|payload| payload.get("url"))
         .and_then(json::string)
         .ok_or(Refusal::Claims)?;
@@ -351,8 +349,8 @@ enum Body<'a> {
     None,
     /// A body that does not start like JSON (a raw docbuilder script, a form, ...).
     NotJson,
-    /// A strict JSON object (its text), and its `token` member's value when it has one.
-    Object(&'a str, Option<json::Member<'a>>),
+    /// A strict JSON object (its text), and its `token` member's raw text when it has one.
+    Object(&'a str, Option<&'a str>),
     /// Strict JSON that is not an object.
     OtherJson,
 }
@@ -368,7 +366,7 @@ fn classify_body(body: Option<&[u8]>) -> Result<Body<'_>, Refusal> {
         return Ok(Body::NotJson);
     }
     let body = std::str::from_utf8(body).map_err(|_| Refusal::BadBody)?;
-    match json::check_text(body, ["token"]) {
+    match json::check(body, ["token"]) {
         Ok(Some([token])) => Ok(Body::Object(body, token)),
         Ok(None) => Ok(Body::OtherJson),
         Err(_) => Err(Refusal::BadBody),
@@ -379,17 +377,20 @@ fn classify_body(body: Option<&[u8]>) -> Result<Body<'_>, Refusal> {
 /// a non-empty string is the token; `null`, `false`, `0`, `""` or no member is no token;
 /// any other (truthy) value cannot be a JWT and is malformed.
 fn body_token<'a>(body: &Body<'a>) -> Result<Option<Cow<'a, [u8]>>, Refusal> {
-    use json::Member;
     let Body::Object(_, Some(token)) = body else {
         return Ok(None);
     };
-    match token {
-        Member::Null | Member::Bool(false) => Ok(None),
-        Member::Integer(0) => Ok(None),
-        Member::Number(n) if *n == 0.0 => Ok(None),
-        Member::String(s) if s.is_empty() => Ok(None),
-        Member::String(Cow::Borrowed(s)) => Ok(Some(Cow::Borrowed(s.as_bytes()))),
-        Member::String(Cow::Owned(s)) => Ok(Some(Cow::Owned(s.clone().into_bytes()))),
+    // the raw text of a strict JSON value: its first byte says its type
+    let zero = || json::number(token).is_some_and(|n| n.as_f64() == Some(0.0));
+    match token.as_bytes().first() {
+        Some(b'n' | b'f') => Ok(None),
+        Some(b'-' | b'0'..=b'9') if zero() => Ok(None),
+        Some(b'"') => match json::string(token) {
+            Some(s) if s.is_empty() => Ok(None),
+            Some(Cow::Borrowed(s)) => Ok(Some(Cow::Borrowed(s.as_bytes()))),
+            Some(Cow::Owned(s)) => Ok(Some(Cow::Owned(s.into_bytes()))),
+            None => Err(Refusal::Malformed),
+        },
         _ => Err(Refusal::Malformed),
     }
 }
@@ -561,7 +562,7 @@ const BUILDER_PARAMS: [&str; 4] = ["key", "url", "argument", "async"];
 /// none of them runs a script.
 fn fit_builder(verified: &Verified) -> Result<(), Refusal> {
     fit_inbox(verified, &["url"])?;
-    let payload = verified.payload_members();
+    let payload = verified.members().nested("payload");
     let top_ok = verified.members().iter().all(|(name, _)| {
         REGISTERED.contains(&name)
             || BUILDER_PARAMS.contains(&name)
@@ -608,9 +609,17 @@ fn fit_inbox(verified: &Verified, required: &[&str]) -> Result<(), Refusal> {
 /// it copies the claims, then the members of `payload` over them, then those of `query`, so
 /// the last of `query.name`, `payload.name` and `name` that is there wins.
 fn ds_param<'v>(verified: &'v Verified, name: &str) -> Option<&'v str> {
-    (verified.query_members().and_then(|query| query.get(name)))
-        .or_else(|| verified.payload_members().and_then(|p| p.get(name)))
-        .or_else(|| verified.members().get(name))
+    (verified
+        .members()
+        .nested("query")
+        .and_then(|query| query.get(name)))
+    .or_else(|| {
+        verified
+            .members()
+            .nested("payload")
+            .and_then(|p| p.get(name))
+    })
+    .or_else(|| verified.members().get(name))
 }
 
 /// Whether a callback's comparison leaned on the Document Server's size trim.
@@ -648,7 +657,7 @@ fn fit_callback(
     source: Source,
 ) -> Result<Trim, Refusal> {
     let claims = verified.members();
-    let payload = verified.payload_members();
+    let payload = verified.members().nested("payload");
     let claimed = |name| claims.has(name) || payload.is_some_and(|p| p.has(name));
     if !claimed("key") || !claimed("status") {
         return Err(Refusal::Claims);

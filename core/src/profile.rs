@@ -22,34 +22,29 @@ pub enum Profile {
     Download,
 }
 
+/// Every profile with its name in the configuration.
+const NAMES: [(Profile, &str); 8] = [
+    (Profile::Off, "off"),
+    (Profile::Bearer, "bearer"),
+    (Profile::DocumentServer, "documentserver"),
+    (Profile::Command, "command"),
+    (Profile::Convert, "convert"),
+    (Profile::Builder, "builder"),
+    (Profile::Callback, "callback"),
+    (Profile::Download, "download"),
+];
+
 impl Profile {
     /// Parses a directive argument (exact, lowercase).
     pub fn from_name(name: &[u8]) -> Option<Profile> {
-        Some(match name {
-            b"off" => Profile::Off,
-            b"bearer" => Profile::Bearer,
-            b"documentserver" => Profile::DocumentServer,
-            b"command" => Profile::Command,
-            b"convert" => Profile::Convert,
-            b"builder" => Profile::Builder,
-            b"callback" => Profile::Callback,
-            b"download" => Profile::Download,
-            _ => return None,
-        })
+        let mut names = NAMES.into_iter();
+        names.find(|(_, n)| n.as_bytes() == name).map(|(p, _)| p)
     }
 
     /// The directive argument that names the profile.
     pub fn name(self) -> &'static str {
-        match self {
-            Profile::Off => "off",
-            Profile::Bearer => "bearer",
-            Profile::DocumentServer => "documentserver",
-            Profile::Command => "command",
-            Profile::Convert => "convert",
-            Profile::Builder => "builder",
-            Profile::Callback => "callback",
-            Profile::Download => "download",
-        }
+        let mut names = NAMES.into_iter();
+        names.find(|(p, _)| *p == self).map_or("", |(_, n)| n)
     }
 
     /// The default of `onlyoffice_jwt_require_exp`.

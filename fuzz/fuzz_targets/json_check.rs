@@ -3,9 +3,9 @@
 //! and the helpers that read the texts they accept. On every input:
 //!
 //! - `check` gives the verdict of `parse`, with the same error kind; when the text is an
-//!   object, the wanted members' values are the parsed ones (scalars equal, numbers of the
-//!   same kind and value, arrays and objects by kind, missing names `None`), and when it is
-//!   JSON of another type, `None`. The wanted names are those the core asks for (`token`,
+//!   object, the wanted members' raw texts parse to the parsed members and `json::string` and
+//!   `json::number` read them as those (missing names `None`), and when it is JSON of another
+//!   type, `None`. The wanted names are those the core asks for (`token`,
 //!   `alg`, `crit`, `exp`, `nbf`, `iat`) and names of the input's own members.
 //! - `parse` is serde_json's own parse when that accepts the text and it has no duplicate
 //!   member names: a text serde_json accepts is refused only as a duplicate.
@@ -24,28 +24,19 @@
 
 use libfuzzer_sys::fuzz_target;
 use onlyoffice_jwt_core::b64;
-use onlyoffice_jwt_core::json::{self, JsonError, Member};
+use onlyoffice_jwt_core::json::{self, JsonError};
 use serde_json::{Map, Value};
 
 /// The names the core asks `check` for: a body's `token`, a header's `alg` and `crit`, the
 /// claims' time claims.
 const FIXED: [&str; 6] = ["token", "alg", "crit", "exp", "nbf", "iat"];
 
-/// Whether a member `check` reported is the value `parse` built.
-fn agrees(member: &Member<'_>, value: &Value) -> bool {
-    match (member, value) {
-        (Member::Null, Value::Null) => true,
-        (Member::Bool(a), Value::Bool(b)) => a == b,
-        (Member::Integer(i), Value::Number(n)) => {
-            n.as_i64().map(i128::from).or(n.as_u64().map(i128::from)) == Some(*i)
-        }
-        (Member::Number(f), Value::Number(n)) => {
-            n.is_f64() && n.as_f64().is_some_and(|g| g.to_bits() == f.to_bits())
-        }
-        (Member::String(a), Value::String(b)) => **a == **b,
-        (Member::Array, Value::Array(_)) | (Member::Object, Value::Object(_)) => true,
-        _ => false,
-    }
+/// Whether a member's raw text `check` reported is the value `parse` built, and
+/// `json::string` and `json::number` read it as that value.
+fn agrees(raw: &str, value: &Value) -> bool {
+    json::parse(raw.as_bytes()).as_ref() == Ok(value)
+        && json::string(raw).as_deref() == value.as_str()
+        && json::number(raw).as_ref() == value.as_number()
 }
 
 /// The wanted names: [`FIXED`], then up to three names of the object's own members (the
@@ -211,7 +202,8 @@ fuzz_target!(|data: &[u8]| {
     let names = wanted(parsed.as_ref().ok().and_then(Value::as_object));
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let wanted: [&str; 9] = std::array::from_fn(|i| names.get(i).copied().unwrap_or(""));
-    let checked = json::check(data, wanted);
+    let text = std::str::from_utf8(data).map_err(|_| JsonError::Syntax);
+    let checked = text.and_then(|text| json::check(text, wanted));
 
     match (&parsed, &checked) {
         (Ok(Value::Object(map)), Ok(Some(found))) => {
