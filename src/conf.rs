@@ -166,7 +166,7 @@ macro_rules! command {
                     conf: *mut c_void,
                 ) -> *mut c_char {
                     // SAFETY: nginx calls directive handlers with these pointers.
-                    unsafe { with_args(cf, cmd, conf, $set) }
+                    crate::guard(NGX_CONF_ERROR, || unsafe { with_args(cf, cmd, conf, $set) })
                 }
                 set
             }),
@@ -218,12 +218,14 @@ extern "C" fn cmd_metrics(
     _cmd: *mut ngx_command_t,
     _conf: *mut c_void,
 ) -> *mut c_char {
-    // SAFETY: nginx calls directive handlers with the configuration being read.
-    let cf = unsafe { &mut *cf };
-    match crate::metrics::enable(cf) {
-        Some(()) => NGX_CONF_OK,
-        None => NGX_CONF_ERROR,
-    }
+    crate::guard(NGX_CONF_ERROR, || {
+        // SAFETY: nginx calls directive handlers with the configuration being read.
+        let cf = unsafe { &mut *cf };
+        match crate::metrics::enable(cf) {
+            Some(()) => NGX_CONF_OK,
+            None => NGX_CONF_ERROR,
+        }
+    })
 }
 
 /// Runs a directive handler with the arguments and the location configuration, and turns its
@@ -653,24 +655,26 @@ pub unsafe extern "C" fn ngx_merge_loc_conf(
     prev: *mut c_void,
     conf: *mut c_void,
 ) -> *mut c_char {
-    // SAFETY: nginx passes the configurations created by `create_loc_conf`.
-    let (cf, prev, conf) = unsafe {
-        (
-            &mut *cf,
-            &*prev.cast::<LocConf>(),
-            &mut *conf.cast::<LocConf>(),
-        )
-    };
-    conf.set.inherit(&prev.set);
-    match conf.resolve() {
-        Ok(()) => NGX_CONF_OK,
-        Err(err) => {
-            // Not ngx_conf_log_error: the position being parsed now is the end of a block,
-            // not the directive the message is about; the message names that one.
-            ngx::ngx_log_error!(ngx::ffi::NGX_LOG_EMERG, cf.log, "{err}");
-            NGX_CONF_ERROR
+    crate::guard(NGX_CONF_ERROR, || {
+        // SAFETY: nginx passes the configurations created by `create_loc_conf`.
+        let (cf, prev, conf) = unsafe {
+            (
+                &mut *cf,
+                &*prev.cast::<LocConf>(),
+                &mut *conf.cast::<LocConf>(),
+            )
+        };
+        conf.set.inherit(&prev.set);
+        match conf.resolve() {
+            Ok(()) => NGX_CONF_OK,
+            Err(err) => {
+                // Not ngx_conf_log_error: the position being parsed now is the end of a
+                // block, not the directive the message is about; the message names that one.
+                ngx::ngx_log_error!(ngx::ffi::NGX_LOG_EMERG, cf.log, "{err}");
+                NGX_CONF_ERROR
+            }
         }
-    }
+    })
 }
 
 /// What the merge finds wrong with a level whose profile is on.

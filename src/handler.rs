@@ -11,7 +11,6 @@ use core::cell::{Cell, Ref, RefCell};
 use core::ffi::c_void;
 use core::{mem, ptr, slice};
 use std::borrow::Cow;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use ngx::core::Status;
 use ngx::ffi::{
@@ -19,16 +18,18 @@ use ngx::ffi::{
     ngx_http_handler_pt, ngx_http_phases_NGX_HTTP_ACCESS_PHASE, ngx_http_read_client_request_body,
     ngx_http_request_body_filter_pt, ngx_http_request_t, ngx_int_t, ngx_list_push,
     ngx_pool_cleanup_add, ngx_pool_cleanup_t, ngx_read_file, ngx_str_t, ngx_table_elt_t, ngx_time,
-    NGX_DONE, NGX_ERROR, NGX_HTTP_SPECIAL_RESPONSE,
+    NGX_HTTP_SPECIAL_RESPONSE,
 };
-use ngx::http::{HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpCoreModule};
+use ngx::http::{
+    HTTPStatus, HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpCoreModule,
+};
 use onlyoffice_jwt_core::policy::{check_content_encoding, count_args, count_cookies};
 use onlyoffice_jwt_core::{check, Accepted, Header, Profile, Refusal, RequestParts};
 
 use crate::conf::{LocConf, Single, TokenSource};
 use crate::log::{alert, debug, error};
 use crate::metrics::{self, Outcome};
-use crate::Module;
+use crate::{guard, Module};
 
 /// The next request body filter in the chain.
 static mut NEXT_REQUEST_BODY_FILTER: ngx_http_request_body_filter_pt = None;
@@ -118,21 +119,17 @@ pub fn postconfiguration(cf: &mut ngx_conf_t) -> Result<(), Status> {
 /* the handler */
 
 extern "C" fn access_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
-    // A panic must not unwind into nginx: answer 500 instead.
-    let step = catch_unwind(AssertUnwindSafe(|| {
+    let step = guard(Step::Done(NGX_HTTP_INTERNAL_SERVER_ERROR), || {
         // SAFETY: nginx calls phase handlers with a valid request.
-        let r = unsafe { &mut *r };
-        access(r)
-    }));
+        access(unsafe { &mut *r })
+    });
     match step {
-        Ok(Step::Done(rc)) => rc,
+        Step::Done(rc) => rc,
         // No reference to the request is alive here: reading the body may finish the request.
-        Ok(Step::ReadBody) => catch_unwind(AssertUnwindSafe(|| {
+        Step::ReadBody => guard(NGX_HTTP_INTERNAL_SERVER_ERROR, || {
             // SAFETY: the request nginx passed, in the access phase.
             unsafe { start_body_read(r) }
-        }))
-        .unwrap_or(NGX_HTTP_INTERNAL_SERVER_ERROR),
-        Err(_) => NGX_HTTP_INTERNAL_SERVER_ERROR,
+        }),
     }
 }
 
@@ -175,7 +172,7 @@ fn access(r: &mut ngx_http_request_t) -> Step {
     }
 
     let Some(ctx) = new_ctx(r, profile) else {
-        return Step::Done(NGX_ERROR as ngx_int_t);
+        return Step::Done(Status::NGX_ERROR.0);
     };
     if !profile.reads_body() {
         return Step::Done(decide(r, ctx, lcf));
@@ -219,24 +216,33 @@ unsafe fn start_body_read(r: *mut ngx_http_request_t) -> ngx_int_t {
     }
     // SAFETY: drops the reference ngx_http_read_client_request_body took; the body reader or
     // the post handler owns the request from here, and nothing of it is used after this.
-    unsafe { ngx_http_finalize_request(r, NGX_DONE as ngx_int_t) };
-    NGX_DONE as ngx_int_t
+    unsafe { ngx_http_finalize_request(r, Status::NGX_DONE.0) };
+    Status::NGX_DONE.0
 }
 
 /// The post handler of the body read: runs the phases again, which re-enters the handler.
 extern "C" fn body_read(r: *mut ngx_http_request_t) {
-    // SAFETY: nginx calls the post handler with the request whose body was read.
-    let rr = unsafe { &mut *r };
-    if let Some(ctx) = own_ctx(rr) {
-        // a dry run's refusal of a body past the limit has decided already
-        if ctx.state.get() == State::Reading {
-            ctx.state.set(State::BodyRead);
+    let resumed = guard(false, || {
+        // SAFETY: nginx calls the post handler with the request whose body was read.
+        let rr = unsafe { &mut *r };
+        if let Some(ctx) = own_ctx(rr) {
+            // a dry run's refusal of a body past the limit has decided already
+            if ctx.state.get() == State::Reading {
+                ctx.state.set(State::BodyRead);
+            }
+        }
+        rr.set_preserve_body(1);
+        rr.write_event_handler = Some(ngx_http_core_run_phases);
+        true
+    });
+    // SAFETY: as ngx_http_mirror_module does after reading a body; the phases re-enter the
+    // (guarded) access handler. After a panic the request ends with 500.
+    unsafe {
+        match resumed {
+            true => ngx_http_core_run_phases(r),
+            false => ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR),
         }
     }
-    rr.set_preserve_body(1);
-    rr.write_event_handler = Some(ngx_http_core_run_phases);
-    // SAFETY: as ngx_http_mirror_module does after reading a body.
-    unsafe { ngx_http_core_run_phases(r) };
 }
 
 /// Asks the core for a verdict on the request as it is now.
@@ -554,7 +560,7 @@ extern "C" fn request_body_filter(
     r: *mut ngx_http_request_t,
     chain: *mut ngx_chain_t,
 ) -> ngx_int_t {
-    let verdict = catch_unwind(AssertUnwindSafe(|| {
+    let verdict = guard(Some(NGX_HTTP_INTERNAL_SERVER_ERROR), || {
         // SAFETY: nginx calls body filters with a valid request.
         let rr = unsafe { &mut *r };
         let ctx = own_ctx(rr)?;
@@ -583,11 +589,9 @@ extern "C" fn request_body_filter(
             return (rc != NGX_DECLINED).then_some(rc);
         }
         None
-    }));
-    match verdict {
-        Ok(None) => {}
-        Ok(Some(rc)) => return rc,
-        Err(_) => return NGX_HTTP_INTERNAL_SERVER_ERROR,
+    });
+    if let Some(rc) = verdict {
+        return rc;
     }
     // SAFETY: the next filter was saved at configuration time; the chain is passed on as is.
     match unsafe { NEXT_REQUEST_BODY_FILTER } {
@@ -675,7 +679,7 @@ fn r_log(r: &ngx_http_request_t) -> *mut ngx::ffi::ngx_log_t {
     unsafe { (*r.connection).log }
 }
 
-const NGX_OK: ngx_int_t = ngx::ffi::NGX_OK as ngx_int_t;
-const NGX_AGAIN: ngx_int_t = ngx::ffi::NGX_AGAIN as ngx_int_t;
-const NGX_DECLINED: ngx_int_t = ngx::ffi::NGX_DECLINED as ngx_int_t;
-const NGX_HTTP_INTERNAL_SERVER_ERROR: ngx_int_t = 500;
+const NGX_OK: ngx_int_t = Status::NGX_OK.0;
+const NGX_AGAIN: ngx_int_t = Status::NGX_AGAIN.0;
+const NGX_DECLINED: ngx_int_t = Status::NGX_DECLINED.0;
+const NGX_HTTP_INTERNAL_SERVER_ERROR: ngx_int_t = HTTPStatus::INTERNAL_SERVER_ERROR.0 as ngx_int_t;

@@ -32,25 +32,36 @@ impl HttpModule for Module {
     }
 
     unsafe extern "C" fn preconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
-        // SAFETY: nginx passes a valid configuration.
-        let cf = unsafe { &mut *cf };
-        match variables::add_variables(cf) {
-            Ok(()) => Status::NGX_OK.into(),
-            Err(status) => status.into(),
-        }
+        guard(Status::NGX_ERROR.into(), || {
+            // SAFETY: nginx passes a valid configuration.
+            let cf = unsafe { &mut *cf };
+            match variables::add_variables(cf) {
+                Ok(()) => Status::NGX_OK.into(),
+                Err(status) => status.into(),
+            }
+        })
     }
 
     unsafe extern "C" fn postconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
-        // SAFETY: nginx passes a valid configuration.
-        let cf = unsafe { &mut *cf };
-        match handler::postconfiguration(cf) {
-            Ok(()) => Status::NGX_OK.into(),
-            Err(status) => status.into(),
-        }
+        guard(Status::NGX_ERROR.into(), || {
+            // SAFETY: nginx passes a valid configuration.
+            let cf = unsafe { &mut *cf };
+            match handler::postconfiguration(cf) {
+                Ok(()) => Status::NGX_OK.into(),
+                Err(status) => status.into(),
+            }
+        })
     }
 }
 
 // SAFETY: the main configuration type is `MainConf`, created by `create_main_conf`.
+/// Runs the body of a function nginx calls: a panic must not unwind into nginx (nor abort the
+/// process), so it returns `fallback` instead: a 500 for a request, an error for the
+/// configuration being read, which a reload then does not take.
+pub(crate) fn guard<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or(fallback)
+}
+
 unsafe impl HttpModuleMainConf for Module {
     type MainConf = metrics::MainConf;
 }

@@ -10,7 +10,6 @@ use core::ffi::c_void;
 use core::ptr;
 use core::sync::atomic::{AtomicU64, Ordering};
 use std::fmt::Write as _;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use ngx::ffi::{
     ngx_chain_t, ngx_conf_t, ngx_create_temp_buf, ngx_http_discard_request_body,
@@ -18,7 +17,9 @@ use ngx::ffi::{
     ngx_shared_memory_add, ngx_shm_zone_t, ngx_slab_calloc, ngx_slab_pool_t, ngx_str_t, NGX_ERROR,
     NGX_HTTP_NOT_ALLOWED, NGX_OK,
 };
-use ngx::http::{HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpCoreModule};
+use ngx::http::{
+    HTTPStatus, HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpCoreModule,
+};
 use onlyoffice_jwt_core::{Profile, Refusal};
 
 use crate::Module;
@@ -160,6 +161,18 @@ pub fn enable(cf: &mut ngx_conf_t) -> Option<()> {
 
 /// Places the counters in a new zone, or takes those of the zone a reload kept.
 extern "C" fn init_zone(zone: *mut ngx_shm_zone_t, data: *mut c_void) -> ngx_int_t {
+    crate::guard(NGX_ERROR as ngx_int_t, || {
+        // SAFETY: as for `place_counters`.
+        unsafe { place_counters(zone, data) }
+    })
+}
+
+/// [`init_zone`]'s work.
+///
+/// # Safety
+///
+/// `zone` is the zone being initialised and `data` the old cycle's `data` of it (or null).
+unsafe fn place_counters(zone: *mut ngx_shm_zone_t, data: *mut c_void) -> ngx_int_t {
     // SAFETY: nginx calls a zone's init with the zone and the old cycle's `data` (or null).
     let zone = unsafe { &mut *zone };
     // SAFETY: the old data is the `Counters` this function placed in the same memory.
@@ -185,15 +198,11 @@ extern "C" fn init_zone(zone: *mut ngx_shm_zone_t, data: *mut c_void) -> ngx_int
 /* the content handler */
 
 extern "C" fn metrics_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
-    catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: nginx calls content handlers with a valid request.
-        unsafe { show(r) }
-    }))
-    .unwrap_or(NGX_HTTP_INTERNAL_SERVER_ERROR)
+    // SAFETY: nginx calls content handlers with a valid request.
+    crate::guard(NGX_HTTP_INTERNAL_SERVER_ERROR, || unsafe { show(r) })
 }
 
-const NGX_HTTP_INTERNAL_SERVER_ERROR: ngx_int_t =
-    ngx::ffi::NGX_HTTP_INTERNAL_SERVER_ERROR as ngx_int_t;
+const NGX_HTTP_INTERNAL_SERVER_ERROR: ngx_int_t = HTTPStatus::INTERNAL_SERVER_ERROR.0 as ngx_int_t;
 
 /// Answers GET and HEAD with the counters.
 ///

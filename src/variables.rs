@@ -141,12 +141,11 @@ fn with_value(
     v: *mut ngx_variable_value_t,
     f: impl FnOnce(&crate::handler::Ctx) -> Option<Vec<u8>>,
 ) -> ngx_int_t {
-    let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let found = crate::guard(None, || {
         // SAFETY: nginx passes a valid request to variable handlers.
         let r = unsafe { &*r };
         request_ctx(r).and_then(f)
-    }))
-    .unwrap_or(None);
+    });
     // SAFETY: nginx passes a valid variable value to fill.
     let v = unsafe { &mut *v };
     match found {
