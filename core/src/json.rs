@@ -451,16 +451,6 @@ impl<'a> View<'a> {
         let View { text, object } = self;
         (object.members.iter()).map(move |(name, value)| (label(text, name), span_of(text, *value)))
     }
-
-    /// The number of members.
-    pub fn len(self) -> usize {
-        self.object.members.len()
-    }
-
-    /// Whether it has no member.
-    pub fn is_empty(self) -> bool {
-        self.object.members.is_empty()
-    }
 }
 
 /// Reads `text` once: when it is an object, its members (see [`Object`]) with those named
@@ -800,7 +790,7 @@ mod tests {
         };
         let map = parse_object(input).expect("what object reads, parse reads");
         let view = object.view(text);
-        assert_eq!(view.len(), map.len());
+        assert_eq!(view.iter().count(), map.len());
         for (name, raw) in view.iter() {
             assert_eq!(parse(raw.as_bytes()).ok().as_ref(), map.get(name), "{name}");
             assert_eq!(view.get(name), Some(raw));

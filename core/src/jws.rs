@@ -48,11 +48,15 @@ pub struct Verifier {
     pub issuers: Rc<[String]>,
     /// When not empty, `aud` (a string or an array of strings) must hold one of these.
     pub audiences: Rc<[String]>,
+    /// Claims read flat, their `payload` and `query` not as objects: for a location whose
+    /// checks read no claim inside them (`bearer`).
+    pub flat: bool,
 }
 
 /// A verified token: the texts of its header and claims, as signed, and its claims read
 /// once (strict JSON, duplicates refused at every depth) into their members' raw texts, with
-/// those of an object `payload` and an object `query`, and its time claims: what every later
+/// those of an object `payload` and an object `query` (unless [`Verifier::flat`]), and its
+/// time claims: what every later
 /// check uses. The maps of header and claims are parsed only when a variable asks for them.
 #[derive(Debug, Clone)]
 pub struct Verified {
@@ -83,10 +87,10 @@ fn parsed<'a>(cell: &'a OnceCell<Map<String, Value>>, text: &str) -> &'a Map<Str
 impl Verified {
     /// Step 6's reading: the claims a strict JSON object, `exp`, `nbf` and `iat` numbers when
     /// present (malformed otherwise).
-    fn new(signed: SignedPayload) -> Result<Verified, Refusal> {
+    fn new(signed: SignedPayload, nest: &[&str]) -> Result<Verified, Refusal> {
         let header_json = signed.header;
         let claims_json = String::from_utf8(signed.payload).map_err(|_| Refusal::Malformed)?;
-        let members = json::object(&claims_json, &["payload", "query"], json::Values::Strict)
+        let members = json::object(&claims_json, nest, json::Values::Strict)
             .ok()
             .flatten()
             .ok_or(Refusal::Malformed)?;
@@ -185,7 +189,12 @@ fn split_at_dot(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 impl Verifier {
     /// Verifies a compact JWS as a JWT at time `now` (seconds since the epoch): steps 1 to 7.
     pub fn verify(&self, token: &[u8], now: i64) -> Result<Verified, Refusal> {
-        let verified = Verified::new(self.verify_signature(token)?)?;
+        let nest: &[&str] = if self.flat {
+            &[]
+        } else {
+            &["payload", "query"]
+        };
+        let verified = Verified::new(self.verify_signature(token)?, nest)?;
         self.check_times(verified.times, now)?;
         self.check_issuer(verified.members().get("iss"))?;
         self.check_audience(verified.members().get("aud"))?;
@@ -315,9 +324,7 @@ impl Verifier {
 /// algorithm we implement, with no `crit`; and its `kid`: absent, or present (`Some`) with its
 /// string (`None` when it is not a string). Nothing else of the header (`jwk`, `jku`, `x5u`,
 /// `x5c`, ...) is looked at. Whether the algorithm is allowed is the caller's question.
-type Kid = Option<Option<String>>;
-
-fn header_algorithm(header: &str) -> Result<(Algorithm, Kid), Refusal> {
+fn header_algorithm(header: &str) -> Result<(Algorithm, Option<Option<String>>), Refusal> {
     let [alg, crit, kid] = json::check(header, ["alg", "crit", "kid"])
         .ok()
         .flatten()
@@ -414,6 +421,34 @@ mod tests {
             .map(|t| t.claims().get("iss").cloned());
         assert_eq!(ok, Ok(Some(Value::from("joe"))));
         assert_eq!(v.verify(token, 1_300_819_380), Err(Refusal::Expired));
+    }
+
+    #[test]
+    fn flat_claims_are_read_as_strictly() {
+        let header = r#"{"alg":"HS256"}"#;
+        let claims = r#"{"payload":{"url":"u"},"query":{"c":"info"},"exp":99}"#;
+        let t = token(Algorithm::HS256, header, claims, b"k");
+        for flat in [false, true] {
+            let v = Verifier {
+                flat,
+                ..verifier(&[b"k"], 0, false)
+            };
+            let verified = v.verify(t.as_bytes(), 0).expect("accepted");
+            let members = verified.members();
+            assert_eq!(members.get("exp"), Some("99"));
+            assert_eq!(members.get("query"), Some(r#"{"c":"info"}"#));
+            assert_eq!(members.nested("payload").is_some(), !flat);
+            let c = members.nested("query").and_then(|query| query.get("c"));
+            assert_eq!(c, (!flat).then_some(r#""info""#));
+            // a duplicate inside `payload` is refused all the same
+            let dup = token(
+                Algorithm::HS256,
+                header,
+                r#"{"payload":{"a":1,"a":1}}"#,
+                b"k",
+            );
+            assert_eq!(v.verify(dup.as_bytes(), 0), Err(Refusal::Malformed));
+        }
     }
 
     #[test]

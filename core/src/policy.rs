@@ -576,7 +576,7 @@ fn fit_builder(verified: &Verified) -> Result<(), Refusal> {
     // `{"payload":{"url":...}}` is the token the Document Server itself signs for every
     // download it makes (sent to the host it downloads from): never a builder request.
     let download_token = payload.is_some_and(|payload| {
-        payload.len() == 1
+        payload.iter().count() == 1
             && payload.has("url")
             && !BUILDER_PARAMS
                 .iter()
