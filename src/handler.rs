@@ -12,6 +12,7 @@ use core::ffi::c_void;
 use core::{mem, ptr, slice};
 use std::borrow::Cow;
 
+use ngx::core::NgxStr;
 use ngx::core::Status;
 use ngx::ffi::{
     ngx_array_push, ngx_chain_t, ngx_conf_t, ngx_http_core_run_phases, ngx_http_finalize_request,
@@ -21,7 +22,7 @@ use ngx::ffi::{
     NGX_HTTP_SPECIAL_RESPONSE,
 };
 use ngx::http::{
-    HTTPStatus, HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpCoreModule,
+    HTTPStatus, HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpCoreModule, Request,
 };
 use onlyoffice_jwt_core::policy::{check_content_encoding, count_args, count_cookies};
 use onlyoffice_jwt_core::{check, Accepted, Header, Profile, Refusal, RequestParts};
@@ -121,7 +122,7 @@ pub fn postconfiguration(cf: &mut ngx_conf_t) -> Result<(), Status> {
 extern "C" fn access_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
     let step = guard(Step::Done(NGX_HTTP_INTERNAL_SERVER_ERROR), || {
         // SAFETY: nginx calls phase handlers with a valid request.
-        access(unsafe { &mut *r })
+        access(unsafe { Request::from_ngx_http_request(r) })
     });
     match step {
         Step::Done(rc) => rc,
@@ -141,7 +142,7 @@ enum Step {
     ReadBody,
 }
 
-fn access(r: &mut ngx_http_request_t) -> Step {
+fn access(r: &mut Request) -> Step {
     let lcf = location_conf(r);
     let mut profile = lcf.profile;
     if profile == Profile::Off {
@@ -150,20 +151,20 @@ fn access(r: &mut ngx_http_request_t) -> Step {
     if lcf.verifier.is_none() {
         // The merge builds a verifier for every level whose profile is on: fail closed.
         alert!(
-            r_log(r),
+            r.log(),
             "onlyoffice_jwt: no verifier for profile \"{}\"",
             profile.name()
         );
         return Step::Done(NGX_HTTP_INTERNAL_SERVER_ERROR);
     }
     if profile == Profile::DocumentServer {
-        match Profile::classify_documentserver_path(r.uri.as_bytes()) {
+        match Profile::classify_documentserver_path(r.path().as_bytes()) {
             Some(p) => profile = p,
             None => return Step::Done(NGX_DECLINED),
         }
     }
 
-    if let Some(ctx) = own_ctx(r) {
+    if let Some(ctx) = own_ctx(r.as_ref()) {
         return Step::Done(match ctx.state.get() {
             State::Reading => NGX_AGAIN,
             State::BodyRead => decide(r, ctx, lcf),
@@ -181,9 +182,8 @@ fn access(r: &mut ngx_http_request_t) -> Step {
     if let Err(refusal) = check_content_encoding(&content_encodings(r)) {
         return Step::Done(refuse(r, ctx, lcf, refusal));
     }
-    if r.headers_in.content_length_n > 0
-        && r.headers_in.content_length_n as u64 > lcf.body_limit as u64
-    {
+    let length = r.as_ref().headers_in.content_length_n;
+    if length > 0 && length as u64 > lcf.body_limit as u64 {
         return Step::Done(refuse(r, ctx, lcf, Refusal::BodyTooLarge));
     }
     Step::ReadBody
@@ -202,12 +202,12 @@ fn access(r: &mut ngx_http_request_t) -> Step {
 unsafe fn start_body_read(r: *mut ngx_http_request_t) -> ngx_int_t {
     {
         // SAFETY: see above; these references end before the body is read.
-        let rr = unsafe { &mut *r };
-        let Some(ctx) = own_ctx(rr) else {
+        let rr = unsafe { Request::from_ngx_http_request(r) };
+        let Some(ctx) = own_ctx(rr.as_ref()) else {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         };
         ctx.state.set(State::Reading);
-        rr.set_request_body_in_single_buf(1);
+        rr.as_mut().set_request_body_in_single_buf(1);
     }
     // SAFETY: `r` is a main request in the access phase; `body_read` resumes the phases.
     let rc = unsafe { ngx_http_read_client_request_body(r, Some(body_read)) };
@@ -224,15 +224,15 @@ unsafe fn start_body_read(r: *mut ngx_http_request_t) -> ngx_int_t {
 extern "C" fn body_read(r: *mut ngx_http_request_t) {
     let resumed = guard(false, || {
         // SAFETY: nginx calls the post handler with the request whose body was read.
-        let rr = unsafe { &mut *r };
-        if let Some(ctx) = own_ctx(rr) {
+        let rr = unsafe { Request::from_ngx_http_request(r) };
+        if let Some(ctx) = own_ctx(rr.as_ref()) {
             // a dry run's refusal of a body past the limit has decided already
             if ctx.state.get() == State::Reading {
                 ctx.state.set(State::BodyRead);
             }
         }
-        rr.set_preserve_body(1);
-        rr.write_event_handler = Some(ngx_http_core_run_phases);
+        rr.as_mut().set_preserve_body(1);
+        rr.as_mut().write_event_handler = Some(ngx_http_core_run_phases);
         true
     });
     // SAFETY: as ngx_http_mirror_module does after reading a body; the phases re-enter the
@@ -246,7 +246,7 @@ extern "C" fn body_read(r: *mut ngx_http_request_t) {
 }
 
 /// Asks the core for a verdict on the request as it is now.
-fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
+fn decide(r: &mut Request, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
     let Some(verifier) = lcf.verifier.as_ref() else {
         // access() answered 500 for this already
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -260,7 +260,7 @@ fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
                 return refuse(r, ctx, lcf, Refusal::Malformed);
             }
             token_value = complex_value(r, source.value);
-            Some(token_value.as_ref().map_or(&[][..], ngx_str_t::as_bytes))
+            Some(token_value.map_or(&[][..], NgxStr::as_bytes))
         }
         None => None,
     };
@@ -280,9 +280,9 @@ fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
     let parts = RequestParts {
         token_override,
         header: token_header(r, lcf),
-        args: r.args.as_bytes(),
+        args: r.as_ref().args.as_bytes(),
         body: body.as_deref(),
-        request_uri: r.unparsed_uri.as_bytes(),
+        request_uri: r.unparsed_uri().as_bytes(),
     };
 
     match check(profile, &parts, verifier, ngx_time() as i64) {
@@ -293,12 +293,18 @@ fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
                 return refuse_with(r, ctx, lcf, Refusal::Require, status);
             }
             debug!(
-                r_log(r),
+                r.log(),
                 "onlyoffice_jwt: token accepted, profile \"{}\"",
                 profile.name()
             );
             let lookups = verifier.take_lookups();
-            metrics::count(r, profile, Outcome::Accepted, ctx.received.get(), lookups);
+            metrics::count(
+                r.as_ref(),
+                profile,
+                Outcome::Accepted,
+                ctx.received.get(),
+                lookups,
+            );
             ctx.state.set(State::Done(NGX_OK));
             NGX_OK
         }
@@ -308,11 +314,10 @@ fn decide(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf) -> ngx_int_t {
 
 /// Evaluates `onlyoffice_jwt_require`: the status of the first requirement with an empty or
 /// `0` value.
-fn failed_requirement(r: &mut ngx_http_request_t, lcf: &LocConf) -> Option<u16> {
+fn failed_requirement(r: &Request, lcf: &LocConf) -> Option<u16> {
     for req in &lcf.require {
         for &cv in &req.values {
-            let value = complex_value(r, cv);
-            match value.as_ref().map(ngx_str_t::as_bytes) {
+            match complex_value(r, cv).map(NgxStr::as_bytes) {
                 Some(v) if !v.is_empty() && v != b"0" => {}
                 _ => return Some(req.status),
             }
@@ -321,14 +326,14 @@ fn failed_requirement(r: &mut ngx_http_request_t, lcf: &LocConf) -> Option<u16> 
     None
 }
 
-fn refuse(r: &mut ngx_http_request_t, ctx: &Ctx, lcf: &LocConf, refusal: Refusal) -> ngx_int_t {
+fn refuse(r: &mut Request, ctx: &Ctx, lcf: &LocConf, refusal: Refusal) -> ngx_int_t {
     refuse_with(r, ctx, lcf, refusal, refusal.status())
 }
 
 /// Logs a refusal once (at `onlyoffice_jwt_log_level`), remembers it for the variables, and
 /// adds the challenge to a 401. In a dry run the request goes on as if the module were off.
 fn refuse_with(
-    r: &mut ngx_http_request_t,
+    r: &mut Request,
     ctx: &Ctx,
     lcf: &LocConf,
     refusal: Refusal,
@@ -341,11 +346,17 @@ fn refuse_with(
     };
     *ctx.outcome.borrow_mut() = Some(verdict);
     let lookups = lcf.verifier.as_ref().map_or((0, 0), |v| v.take_lookups());
-    metrics::count(r, ctx.profile, outcome, ctx.received.get(), lookups);
+    metrics::count(
+        r.as_ref(),
+        ctx.profile,
+        outcome,
+        ctx.received.get(),
+        lookups,
+    );
     if lcf.dry_run {
         ngx::ngx_log_error!(
             lcf.log_level,
-            r_log(r),
+            r.log(),
             "onlyoffice_jwt: {refusal}, profile \"{}\", would answer {status}, dry run",
             ctx.profile.name()
         );
@@ -354,7 +365,7 @@ fn refuse_with(
     }
     ngx::ngx_log_error!(
         lcf.log_level,
-        r_log(r),
+        r.log(),
         "onlyoffice_jwt: {refusal}, profile \"{}\", answering {status}",
         ctx.profile.name()
     );
@@ -365,7 +376,7 @@ fn refuse_with(
         } else {
             &lcf.challenge
         };
-        if set_www_authenticate(r, value).is_err() {
+        if set_www_authenticate(r.as_mut(), value).is_err() {
             ctx.state.set(State::Done(NGX_HTTP_INTERNAL_SERVER_ERROR));
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -398,17 +409,16 @@ fn set_www_authenticate(r: &mut ngx_http_request_t, value: &[u8]) -> Result<(), 
 /* request pieces */
 
 /// The header `onlyoffice_jwt_header` names: absent, one value, or sent more than once.
-fn token_header<'a>(r: &'a ngx_http_request_t, lcf: &LocConf) -> Header<'a> {
+fn token_header<'a>(r: &'a Request, lcf: &LocConf) -> Header<'a> {
     if lcf.header_is_authorization {
         // SAFETY: nginx keeps the (unique) Authorization header here, or null.
-        return match unsafe { r.headers_in.authorization.as_ref() } {
+        return match unsafe { r.as_ref().headers_in.authorization.as_ref() } {
             Some(h) => Header::One(h.value.as_bytes()),
             None => Header::Absent,
         };
     }
     let mut header = Header::Absent;
-    // SAFETY: `headers_in.headers` is the request's input header list.
-    for (key, value) in unsafe { ngx::http::list_iterator(&r.headers_in.headers) } {
+    for (key, value) in r.headers_in_iterator() {
         if key.as_bytes().eq_ignore_ascii_case(&lcf.header) {
             if header != Header::Absent {
                 return Header::Ambiguous;
@@ -420,9 +430,8 @@ fn token_header<'a>(r: &'a ngx_http_request_t, lcf: &LocConf) -> Header<'a> {
 }
 
 /// The values of every `Content-Encoding` header of the request.
-fn content_encodings(r: &ngx_http_request_t) -> Vec<&[u8]> {
-    // SAFETY: `headers_in.headers` is the request's input header list.
-    unsafe { ngx::http::list_iterator(&r.headers_in.headers) }
+fn content_encodings(r: &Request) -> Vec<&[u8]> {
+    r.headers_in_iterator()
         .filter(|(key, _)| key.as_bytes().eq_ignore_ascii_case(b"Content-Encoding"))
         .map(|(_, value)| value.as_bytes())
         .collect()
@@ -430,26 +439,26 @@ fn content_encodings(r: &ngx_http_request_t) -> Vec<&[u8]> {
 
 /// Whether an argument or cookie that `onlyoffice_jwt_token` reads is in the request more
 /// than once (nginx's variable shows the first; an application behind may read the last).
-fn token_source_repeated(r: &ngx_http_request_t, source: &TokenSource) -> bool {
+fn token_source_repeated(r: &Request, source: &TokenSource) -> bool {
     if source.singles.is_empty() {
         return false;
     }
-    // SAFETY: `headers_in.headers` is the request's input header list.
-    let cookies: Vec<&[u8]> = unsafe { ngx::http::list_iterator(&r.headers_in.headers) }
+    let cookies: Vec<&[u8]> = r
+        .headers_in_iterator()
         .filter(|(key, _)| key.as_bytes().eq_ignore_ascii_case(b"Cookie"))
         .map(|(_, value)| value.as_bytes())
         .collect();
     source.singles.iter().any(|single| match single {
-        Single::Arg(name) => count_args(r.args.as_bytes(), name) > 1,
+        Single::Arg(name) => count_args(r.as_ref().args.as_bytes(), name) > 1,
         Single::Cookie(name) => count_cookies(&cookies, name) > 1,
     })
 }
 
 /// The request body: borrowed when nginx holds it in one memory buffer, else copied once,
 /// from its buffers and temporary file, into one vector. `Ok(None)` when there is none.
-fn request_body(r: &ngx_http_request_t) -> Result<Option<Cow<'_, [u8]>>, ()> {
+fn request_body(r: &Request) -> Result<Option<Cow<'_, [u8]>>, ()> {
     // SAFETY: `request_body` is null or the body nginx read for this request.
-    let Some(rb) = (unsafe { r.request_body.as_ref() }) else {
+    let Some(rb) = (unsafe { r.as_ref().request_body.as_ref() }) else {
         return Ok(None);
     };
     let mut parts = Vec::new();
@@ -521,17 +530,13 @@ fn body_part(buf: &ngx::ffi::ngx_buf_t) -> Result<BodyPart<'_>, ()> {
 }
 
 /// Reads the part of the body a file buffer stands for into `out`, which has its length.
-fn read_file_part(
-    r: &ngx_http_request_t,
-    buf: &ngx::ffi::ngx_buf_t,
-    out: &mut [u8],
-) -> Result<(), ()> {
+fn read_file_part(r: &Request, buf: &ngx::ffi::ngx_buf_t, out: &mut [u8]) -> Result<(), ()> {
     // SAFETY: a file buffer's `file` is the open temporary file of the body; `out` has room
     // for `out.len()` bytes.
     let n = unsafe { ngx_read_file(buf.file, out.as_mut_ptr(), out.len(), buf.file_pos) };
     if n != out.len() as isize {
         error!(
-            r_log(r),
+            r.log(),
             "onlyoffice_jwt: cannot read the request body from its temporary file"
         );
         return Err(());
@@ -541,16 +546,9 @@ fn read_file_part(
 
 /// Evaluates a complex value; `None` when nginx could not. The string is in the request pool
 /// (no copy is made).
-fn complex_value(
-    r: &mut ngx_http_request_t,
-    cv: *mut ngx::ffi::ngx_http_complex_value_t,
-) -> Option<ngx_str_t> {
-    let mut value = ngx_str_t::default();
-    // SAFETY: `cv` was compiled at configuration time; nginx writes a pool string to `value`.
-    if unsafe { ngx::ffi::ngx_http_complex_value(r, cv, &mut value) } != NGX_OK {
-        return None;
-    }
-    Some(value)
+fn complex_value(r: &Request, cv: *mut ngx::ffi::ngx_http_complex_value_t) -> Option<&NgxStr> {
+    // SAFETY: `cv` is null or was compiled at configuration time, which outlives the request.
+    r.get_complex_value(unsafe { cv.as_ref() }?)
 }
 
 /* the body filter */
@@ -562,8 +560,8 @@ extern "C" fn request_body_filter(
 ) -> ngx_int_t {
     let verdict = guard(Some(NGX_HTTP_INTERNAL_SERVER_ERROR), || {
         // SAFETY: nginx calls body filters with a valid request.
-        let rr = unsafe { &mut *r };
-        let ctx = own_ctx(rr)?;
+        let rr = unsafe { Request::from_ngx_http_request(r) };
+        let ctx = own_ctx(rr.as_ref())?;
         if ctx.state.get() != State::Reading {
             return None;
         }
@@ -603,8 +601,8 @@ extern "C" fn request_body_filter(
 /* the context */
 
 /// The module's location configuration for a request; nginx guarantees it exists.
-fn location_conf(r: &ngx_http_request_t) -> &'static LocConf {
-    Module::location_conf(r).expect("onlyoffice_jwt location conf")
+fn location_conf(r: &Request) -> &'static LocConf {
+    Module::location_conf(r.as_ref()).expect("onlyoffice_jwt location conf")
 }
 
 /// The context this request's check made (`r->ctx`, which an internal redirect clears).
@@ -643,13 +641,13 @@ pub fn request_ctx(r: &ngx_http_request_t) -> Option<&'static Ctx> {
 }
 
 /// Creates the context in a request pool cleanup and sets it as the module's context.
-fn new_ctx(r: &mut ngx_http_request_t, profile: Profile) -> Option<&'static Ctx> {
+fn new_ctx(r: &mut Request, profile: Profile) -> Option<&'static Ctx> {
     // The pool aligns to `NGX_ALIGNMENT` only, and the context may need more (the accepted
     // token holds `i128`s): room for the context at its own alignment.
     let align = mem::align_of::<Ctx>();
     // SAFETY: allocates a cleanup with `size + align - 1` bytes in the request pool.
     let cln: *mut ngx_pool_cleanup_t =
-        unsafe { ngx_pool_cleanup_add(r.pool, mem::size_of::<Ctx>() + align - 1) };
+        unsafe { ngx_pool_cleanup_add(r.as_ref().pool, mem::size_of::<Ctx>() + align - 1) };
     // SAFETY: a non-null cleanup is ours to fill.
     let cln = unsafe { cln.as_mut() }?;
     let raw = cln.data.cast::<u8>();
@@ -663,8 +661,7 @@ fn new_ctx(r: &mut ngx_http_request_t, profile: Profile) -> Option<&'static Ctx>
     unsafe { data.write(Ctx::new(profile)) };
     cln.data = data.cast();
     cln.handler = Some(drop_ctx);
-    // SAFETY: `ctx` is the request's module context array.
-    unsafe { *r.ctx.add(Module::module().ctx_index) = data.cast() };
+    r.set_module_ctx(data.cast(), Module::module());
     // SAFETY: just written; lives until the pool is destroyed.
     unsafe { data.as_ref() }
 }
@@ -672,11 +669,6 @@ fn new_ctx(r: &mut ngx_http_request_t, profile: Profile) -> Option<&'static Ctx>
 unsafe extern "C" fn drop_ctx(data: *mut c_void) {
     // SAFETY: `data` holds the `Ctx` written by `new_ctx`, dropped once by nginx.
     unsafe { ptr::drop_in_place(data.cast::<Ctx>()) };
-}
-
-fn r_log(r: &ngx_http_request_t) -> *mut ngx::ffi::ngx_log_t {
-    // SAFETY: a request always has its connection.
-    unsafe { (*r.connection).log }
 }
 
 const NGX_OK: ngx_int_t = Status::NGX_OK.0;

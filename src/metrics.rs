@@ -11,14 +11,14 @@ use core::ptr;
 use core::sync::atomic::{AtomicU64, Ordering};
 use std::fmt::Write as _;
 
+use ngx::core::{Buffer, Status};
 use ngx::ffi::{
-    ngx_chain_t, ngx_conf_t, ngx_create_temp_buf, ngx_http_discard_request_body,
-    ngx_http_output_filter, ngx_http_request_t, ngx_http_send_header, ngx_int_t,
-    ngx_shared_memory_add, ngx_shm_zone_t, ngx_slab_calloc, ngx_slab_pool_t, ngx_str_t, NGX_ERROR,
-    NGX_HTTP_NOT_ALLOWED, NGX_OK,
+    ngx_chain_t, ngx_conf_t, ngx_http_request_t, ngx_int_t, ngx_shared_memory_add, ngx_shm_zone_t,
+    ngx_slab_calloc, ngx_slab_pool_t, ngx_str_t, NGX_ERROR, NGX_OK,
 };
 use ngx::http::{
-    HTTPStatus, HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpCoreModule,
+    HTTPStatus, HttpModule, HttpModuleLocationConf, HttpModuleMainConf, Method, NgxHttpCoreModule,
+    Request,
 };
 use onlyoffice_jwt_core::{Profile, Refusal};
 
@@ -198,67 +198,52 @@ unsafe fn place_counters(zone: *mut ngx_shm_zone_t, data: *mut c_void) -> ngx_in
 /* the content handler */
 
 extern "C" fn metrics_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
-    // SAFETY: nginx calls content handlers with a valid request.
-    crate::guard(NGX_HTTP_INTERNAL_SERVER_ERROR, || unsafe { show(r) })
+    crate::guard(NGX_HTTP_INTERNAL_SERVER_ERROR, || {
+        // SAFETY: nginx calls content handlers with a valid request.
+        show(unsafe { Request::from_ngx_http_request(r) })
+    })
 }
 
 const NGX_HTTP_INTERNAL_SERVER_ERROR: ngx_int_t = HTTPStatus::INTERNAL_SERVER_ERROR.0 as ngx_int_t;
 
 /// Answers GET and HEAD with the counters.
-///
-/// # Safety
-///
-/// `r` is a valid request in the content phase.
-unsafe fn show(r: *mut ngx_http_request_t) -> ngx_int_t {
-    // SAFETY: see above.
-    let rr = unsafe { &mut *r };
-    let method = rr.method_name.as_bytes();
-    if method != b"GET" && method != b"HEAD" {
-        return NGX_HTTP_NOT_ALLOWED as ngx_int_t;
+fn show(r: &mut Request) -> ngx_int_t {
+    if r.method() != Method::GET && r.method() != Method::HEAD {
+        return HTTPStatus::NOT_ALLOWED.0 as ngx_int_t;
     }
-    // SAFETY: the request is valid; the body is not wanted.
-    let rc = unsafe { ngx_http_discard_request_body(r) };
-    if rc != NGX_OK as ngx_int_t {
-        return rc;
+    let rc = r.discard_request_body();
+    if !rc.is_ok() {
+        return rc.0;
     }
-    let Some(c) = counters(rr) else {
+    let Some(c) = counters(r.as_ref()) else {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     };
     let text = render(c);
 
-    rr.headers_out.status = 200;
-    rr.headers_out.content_length_n = text.len() as _;
+    r.set_status(HTTPStatus::OK);
+    r.set_content_length_n(text.len());
     const TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
-    rr.headers_out.content_type = ngx_str_t {
+    let headers = &mut r.as_mut().headers_out;
+    headers.content_type = ngx_str_t {
         len: TYPE.len(),
         data: TYPE.as_ptr().cast_mut(),
     };
-    rr.headers_out.content_type_len = TYPE.len();
-    // SAFETY: the request is valid.
-    let rc = unsafe { ngx_http_send_header(r) };
-    if rc == NGX_ERROR as ngx_int_t || rc > NGX_OK as ngx_int_t || rr.header_only() != 0 {
-        return rc;
+    headers.content_type_len = TYPE.len();
+    let rc = r.send_header();
+    if rc == Status::NGX_ERROR || rc > Status::NGX_OK || r.header_only() {
+        return rc.0;
     }
 
-    // SAFETY: the request pool outlives the response.
-    let b = unsafe { ngx_create_temp_buf(rr.pool, text.len()) };
-    // SAFETY: a non-null result is a fresh buffer with room for the text.
-    let Some(b) = (unsafe { b.as_mut() }) else {
+    let Some(mut b) = r.pool().create_buffer_from_str(&text) else {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     };
-    // SAFETY: the buffer's memory starts at `pos` and has room for the text.
-    unsafe { ptr::copy_nonoverlapping(text.as_ptr(), b.pos, text.len()) };
-    // SAFETY: within the buffer.
-    b.last = unsafe { b.pos.add(text.len()) };
-    b.set_memory(1);
-    b.set_last_buf(1);
-    b.set_last_in_chain(1);
+    b.set_last_buf(true);
+    b.set_last_in_chain(true);
     let mut out = ngx_chain_t {
-        buf: b,
+        buf: b.as_ngx_buf_mut(),
         next: ptr::null_mut(),
     };
-    // SAFETY: the chain and buffer are valid for the call; nginx copies the link.
-    unsafe { ngx_http_output_filter(r, &mut out) }
+    r.output_filter(&mut out).0
 }
 
 /// The counters in the Prometheus text exposition format (version 0.0.4).

@@ -25,7 +25,7 @@ my $OTHER = 'forged-0123456789abcdef0123456789abcdef01';
 
 my $proxy = "proxy_pass http://127.0.0.1:%%PORT_8081%%;";
 
-my $t = Test::Nginx->new()->has(qw/http proxy/)->plan(34);
+my $t = Test::Nginx->new()->has(qw/http proxy/)->plan(36);
 my $d = $t->testdir();
 
 openssl_keypair($d, 'rsa', qw/-algorithm RSA -pkeyopt rsa_keygen_bits:2048/);
@@ -173,6 +173,10 @@ my %pids = map { (split / /)[0] => 1 } split /\n/, $t->read_file('pids.log');
 is(scalar(keys %pids), 2, 'the traffic went through both workers');
 
 is(status_of(http_req('POST', '/metrics', body => 'x')), 405, 'metrics: POST is 405');
+my $head = http_req('HEAD', '/metrics');
+is(status_of($head), 200, 'metrics: HEAD is 200');
+ok(header_of($head, 'Content-Length') > 0 && body_of($head) eq '',
+	'metrics: HEAD gets the length, no body');
 
 # the zone: one shared mapping of 64 KB in the master
 my $master = $t->read_file('nginx.pid');
