@@ -797,7 +797,7 @@ impl LocConf {
             audiences: set.audiences.clone().unwrap_or_default(),
             leeway: set.leeway.unwrap_or(DEFAULT_LEEWAY),
             require_exp: set.require_exp.unwrap_or(profile.requires_exp_by_default()),
-            flat: profile == Profile::Bearer,
+            flat: !profile.reads_nested_claims(),
         }));
         Ok(())
     }

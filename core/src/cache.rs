@@ -43,10 +43,9 @@ fn size(token: &[u8], verified: &Verified) -> usize {
 
 impl Cache {
     fn evict_oldest(&mut self) {
-        if let Some(token) = self.order.pop_front() {
-            if let Some(verified) = self.entries.remove(&token) {
-                self.bytes -= size(&token, &verified);
-            }
+        let oldest = self.order.pop_front();
+        if let Some((token, verified)) = oldest.and_then(|t| self.entries.remove_entry(&t)) {
+            self.bytes -= size(&token, &verified);
         }
     }
 

@@ -47,6 +47,12 @@ impl Profile {
         names.find(|(p, _)| *p == self).map_or("", |(_, n)| n)
     }
 
+    /// Whether its checks read claims inside `payload` or `query` (all but `bearer`); a location
+    /// whose profile does not reads its tokens' claims flat ([`crate::Verifier::flat`]).
+    pub fn reads_nested_claims(self) -> bool {
+        self != Profile::Bearer
+    }
+
     /// The default of `onlyoffice_jwt_require_exp`.
     pub fn requires_exp_by_default(self) -> bool {
         matches!(self, Profile::Callback | Profile::Download)
